@@ -95,7 +95,9 @@ class ValidationError(ChapiError, ValueError):
         if self.problems:
             shown = "\n".join(f"  - {p}" for p in self.problems[:50])
             more = len(self.problems) - 50
-            text = f"{message}\n{shown}" + (f"\n  ... and {more} more" if more > 0 else "")
+            text = f"{message}\n{shown}" + (
+                f"\n  ... and {more} more" if more > 0 else ""
+            )
         super().__init__(text)
 
 

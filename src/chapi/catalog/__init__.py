@@ -1,5 +1,15 @@
 """The endpoint catalog's read side: ranked search and the compact LLM context."""
 
-from .search import CatalogEntry, SearchHit, rank
+from .context import ContextEntry, endpoint_line, endpoints_context
+from .search import CatalogEntry, SearchHit, SearchIndex, rank, tokenize
 
-__all__ = ["CatalogEntry", "SearchHit", "rank"]
+__all__ = [
+    "CatalogEntry",
+    "ContextEntry",
+    "SearchHit",
+    "SearchIndex",
+    "endpoint_line",
+    "endpoints_context",
+    "rank",
+    "tokenize",
+]

@@ -27,7 +27,9 @@ class Message(Entity):
     @model_validator(mode="after")
     def _card_matches_type(self) -> Message:
         if self.card_type is CardType.NONE and self.card_payload is not None:
-            raise ValueError("a message with card_type 'none' cannot carry a card payload")
+            raise ValueError(
+                "a message with card_type 'none' cannot carry a card payload"
+            )
         if self.card_type is not CardType.NONE and self.card_payload is None:
             raise ValueError(f"a {self.card_type.value!r} card needs a payload")
         return self

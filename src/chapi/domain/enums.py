@@ -94,4 +94,9 @@ class HttpMethod(StrEnum):
     @property
     def safe(self) -> bool:
         """True for methods that only read (RFC 9110 section 9.2.1)."""
-        return self in (HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE)
+        return self in (
+            HttpMethod.GET,
+            HttpMethod.HEAD,
+            HttpMethod.OPTIONS,
+            HttpMethod.TRACE,
+        )

@@ -12,7 +12,13 @@ from ..errors import InvalidStateError
 from ._base import Entity, UtcDatetime, utc_now
 from .enums import PackMode, PackStatus
 
-__all__ = ["FORCED_RULE", "RunPack", "RunPackFile", "RunPackInputs", "RunPackValidation"]
+__all__ = [
+    "FORCED_RULE",
+    "RunPack",
+    "RunPackFile",
+    "RunPackInputs",
+    "RunPackValidation",
+]
 
 FORCED_RULE = "ForcedFinalize"
 """The rule name of the validation row that records a forced finalization."""
@@ -97,12 +103,16 @@ class RunPack(Entity):
         """The file at ``path``, if the pack has one."""
         return next((f for f in self.files if f.path == path), None)
 
-    def add_file(self, path: str, content: str, role: str, *, now: datetime) -> RunPackFile:
+    def add_file(
+        self, path: str, content: str, role: str, *, now: datetime
+    ) -> RunPackFile:
         """Add a file to a draft pack; paths are unique within a pack."""
         self._require_draft("add files to")
         if self.file(path) is not None:
             raise InvalidStateError(f"pack {self.id} already has a file at {path!r}")
-        item = RunPackFile(runpack_id=self.id, path=path, content=content, role=role, created_at=now)
+        item = RunPackFile(
+            runpack_id=self.id, path=path, content=content, role=role, created_at=now
+        )
         self.files.append(item)
         return item
 
@@ -116,7 +126,9 @@ class RunPack(Entity):
         self._require_draft("revalidate")
         self.validations = list(rows)
 
-    def finalize(self, *, now: datetime, force: bool = False, reason: str | None = None) -> None:
+    def finalize(
+        self, *, now: datetime, force: bool = False, reason: str | None = None
+    ) -> None:
         """Finalize a draft pack.
 
         Raises:
@@ -141,7 +153,9 @@ class RunPack(Entity):
                     passed=True,
                     details={
                         "reason": reason.strip(),
-                        "overridden": sorted({f"{v.rule}:{v.file_path}" for v in failed}),
+                        "overridden": sorted(
+                            {f"{v.rule}:{v.file_path}" for v in failed}
+                        ),
                     },
                     created_at=now,
                 )

@@ -43,7 +43,9 @@ class Environment(Entity):
     def _check_base_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be an http(s) URL with a host, not {value!r}")
+            raise ValueError(
+                f"base_url must be an http(s) URL with a host, not {value!r}"
+            )
         return value.rstrip("/")
 
     @property

@@ -69,7 +69,9 @@ class Run(Entity):
     def add_artifact(self, path: str, content: str, *, now: datetime) -> Artifact:
         """Attach an artifact; one per path."""
         if any(a.path == path for a in self.artifacts):
-            raise InvalidStateError(f"run {self.id} already has an artifact at {path!r}")
+            raise InvalidStateError(
+                f"run {self.id} already has an artifact at {path!r}"
+            )
         item = Artifact(run_id=self.id, path=path, content=content, created_at=now)
         self.artifacts.append(item)
         return item

@@ -38,7 +38,9 @@ class Plan(_Model):
 
     summary: str
     roles: list[str] = Field(default_factory=list)
-    endpoints: list[str] = Field(default_factory=list, description="'METHOD /path' keys")
+    endpoints: list[str] = Field(
+        default_factory=list, description="'METHOD /path' keys"
+    )
     files: list[PlannedFile] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -70,12 +72,18 @@ class Card(_Model):
     def canonical_json(self) -> str:
         """The card as canonical JSON: sorted keys, no spaces, UTF-8 kept."""
         return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            self.model_dump(mode="json"),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
         )
 
     def digest(self) -> str:
         """``sha256:<hex>`` of the canonical JSON, stored as ``card_hash``."""
-        return "sha256:" + hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        return (
+            "sha256:"
+            + hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        )
 
 
 @cache

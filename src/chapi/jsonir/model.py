@@ -60,7 +60,7 @@ class Assertion(_Model):
 class Expect(_Model):
     """What a response must look like for the step to pass."""
 
-    status: list[int | str] = Field(default_factory=lambda: ["2XX"])
+    status: list[int | str] = Field(default_factory=lambda: list[int | str](["2XX"]))
     headers: dict[str, str] = Field(default_factory=dict)
     json_: list[Assertion] = Field(default_factory=list, alias="json")
     schema_: bool = Field(default=False, alias="schema")

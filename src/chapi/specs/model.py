@@ -131,7 +131,9 @@ class Operation(_Frozen):
 
     def success_responses(self) -> list[Response]:
         """Documented 2xx responses (explicit codes first, then ``2XX``)."""
-        exact = [r for r in self.responses if r.status.isdigit() and r.status.startswith("2")]
+        exact = [
+            r for r in self.responses if r.status.isdigit() and r.status.startswith("2")
+        ]
         ranged = [r for r in self.responses if r.status.upper() == "2XX"]
         return sorted(exact, key=lambda r: r.status) + ranged
 

@@ -1,0 +1,614 @@
+"""The bash-curl renderer: a json-ir document → a self-contained bash script.
+
+The script reads the base URL and credentials from environment variables
+only: ``BASE_URL``, and per security scheme ``<SCHEME>_TOKEN`` else
+``TOKEN`` (bearer, OAuth 2, OpenID Connect), ``<SCHEME>_API_KEY`` else
+``API_KEY`` (API keys), ``<SCHEME>_USERNAME``/``<SCHEME>_PASSWORD`` else
+``USERNAME``/``PASSWORD`` (basic), where ``<SCHEME>`` is
+:func:`credential_var`'s prefix (the runner passes secrets by the same
+names). It runs each step with curl and prints TAP (``1..N``,
+``ok``/``not ok`` lines and ``#`` diagnostics). Every value that comes from
+the description or the request is quoted; path and query values are
+percent-encoded; curl runs with ``-q`` (no ``.curlrc``), ``--globoff``,
+``--proto =http,https`` and a time limit, and bodies go through
+``--data-raw`` (no ``@file`` reading).
+
+Known shortcomings: response-schema conformance (``expect.schema``),
+``expect.headers`` and ``expect.max_ms`` are checked by the json-ir runner
+only; value checks and captures need ``jq`` (without it, value checks are
+reported as skipped in a diagnostic and captures fail); pointer segments
+made only of digits are read as array indices.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import quote
+
+from ..specs.model import ApiModel, Operation, SecurityScheme
+from .paths import one_line
+from .provenance import GENERATOR_VERSION
+
+__all__ = ["CREDENTIAL_VARS", "INVALID_VALUE", "credential_var", "render_bash"]
+
+#: Which environment variable holds the credential of each scheme kind.
+CREDENTIAL_VARS: Final[dict[str, tuple[str, ...]]] = {
+    "bearer": ("TOKEN",),
+    "oauth2": ("TOKEN",),
+    "openidconnect": ("TOKEN",),
+    "apikey": ("API_KEY",),
+    "basic": ("USERNAME", "PASSWORD"),
+}
+#: What an ``auth: invalid`` step sends in place of each credential (as the runner does).
+INVALID_VALUE: Final = "chapi-invalid-credential"
+_NON_WORD: Final = re.compile(r"[^A-Z0-9]+")
+_PLACEHOLDER: Final = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_NOT_TOKEN: Final = re.compile(r"[^!#$%&'*+.^_`|~0-9A-Za-z-]")
+_PATH_SAFE: Final = "/%:@!$&'()*+,;=-._~"
+
+_PRELUDE: Final = r"""BASE_URL="${BASE_URL:?set BASE_URL to the API base URL}"
+BASE_URL="${BASE_URL%/}"
+MAX_TIME="${CHAPI_MAX_TIME:-30}"
+HAVE_JQ=0
+if command -v jq >/dev/null 2>&1; then HAVE_JQ=1; fi
+N=0
+FAILED=0
+NAME=""
+STATUS=""
+BODY=""
+PROBLEMS=()
+NOTES=()
+
+# Percent-encode one value for a URL path segment or query component.
+_urlencode() {
+  local text="$1" out="" ch i
+  local LC_ALL=C
+  for ((i = 0; i < ${#text}; i++)); do
+    ch="${text:i:1}"
+    case "$ch" in
+      [a-zA-Z0-9.~_-]) out+="$ch" ;;
+      *) out+="$(printf '%%%02X' "'$ch")" ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# Escape one value for use inside a JSON string.
+_json_escape() {
+  local text="$1"
+  text="${text//\\/\\\\}"
+  text="${text//\"/\\\"}"
+  text="${text//$'\n'/\\n}"
+  text="${text//$'\r'/\\r}"
+  text="${text//$'\t'/\\t}"
+  printf '%s' "$text"
+}
+
+_step() {
+  N=$((N + 1))
+  NAME="$1"
+  PROBLEMS=()
+  NOTES=()
+  STATUS=""
+  BODY=""
+}
+
+# True when every named capture holds a value; otherwise the step fails.
+_ready() {
+  local name var
+  for name in "$@"; do
+    var="cap_$name"
+    if [ -z "${!var:-}" ]; then
+      PROBLEMS+=("no value was captured for $name; request not sent")
+      return 1
+    fi
+  done
+  return 0
+}
+
+# _call METHOD URL [curl options...]: sets STATUS and BODY.
+_call() {
+  local method="$1" url="$2" out
+  shift 2
+  local -a verb=(-X "$method")
+  if [ "$method" = "HEAD" ]; then verb=(--head); fi
+  if out="$(curl -q -sS --globoff --proto '=http,https' --max-time "$MAX_TIME" \
+      "${verb[@]}" -w '\n%{http_code}' "$@" --url "$url")"; then
+    STATUS="${out##*$'\n'}"
+    BODY="${out%$'\n'*}"
+  else
+    STATUS="000"
+    PROBLEMS+=("curl could not complete the $method request")
+  fi
+  return 0
+}
+
+# _expect_status CODE_OR_RANGE...: 200, 404, 2XX...
+_expect_status() {
+  local want
+  for want in "$@"; do
+    if [ "$STATUS" = "$want" ] || [ "${STATUS:0:1}XX" = "$want" ]; then return 0; fi
+  done
+  PROBLEMS+=("status $STATUS, expected one of: $*")
+  local snippet="${BODY:0:200}"
+  PROBLEMS+=("body: ${snippet//$'\n'/ }")
+  return 0
+}
+
+# _expect_json JQ_PATH EXPECTED_JSON POINTER: the value at POINTER equals EXPECTED_JSON.
+_expect_json() {
+  if [ "$HAVE_JQ" != 1 ]; then NOTES+=("jq not installed: value check at $3 skipped"); return 0; fi
+  if ! printf '%s' "$BODY" | jq -e --argjson p "$1" --argjson v "$2" 'getpath($p) == $v' >/dev/null 2>&1; then
+    PROBLEMS+=("value at $3 is not $2")
+  fi
+  return 0
+}
+
+# _expect_exists JQ_PATH POINTER
+_expect_exists() {
+  if [ "$HAVE_JQ" != 1 ]; then NOTES+=("jq not installed: check at $2 skipped"); return 0; fi
+  if ! printf '%s' "$BODY" | jq -e --argjson p "$1" 'getpath($p) != null' >/dev/null 2>&1; then
+    PROBLEMS+=("no value at $2")
+  fi
+  return 0
+}
+
+# _expect_type JQ_PATH TYPE POINTER (TYPE as json-ir names it; integer counts as number).
+_expect_type() {
+  if [ "$HAVE_JQ" != 1 ]; then NOTES+=("jq not installed: type check at $3 skipped"); return 0; fi
+  local want="$2"
+  if [ "$want" = "integer" ]; then want="number"; fi
+  if ! printf '%s' "$BODY" | jq -e --argjson p "$1" --arg t "$want" 'getpath($p) | type == $t' >/dev/null 2>&1; then
+    PROBLEMS+=("value at $3 is not of type $2")
+  fi
+  return 0
+}
+
+# _capture NAME JQ_PATH POINTER: stores the value at POINTER in cap_NAME.
+_capture() {
+  local value=""
+  if [ "$HAVE_JQ" != 1 ]; then
+    PROBLEMS+=("jq is needed to capture $1")
+  else
+    value="$(printf '%s' "$BODY" | jq -r --argjson p "$2" \
+      'getpath($p) // empty | if type == "string" then . else tojson end' 2>/dev/null)" || value=""
+    if [ -z "$value" ]; then PROBLEMS+=("nothing to capture at $3"); fi
+  fi
+  printf -v "cap_$1" '%s' "$value"
+  return 0
+}
+
+_end() {
+  local line
+  if [ "${#PROBLEMS[@]}" -eq 0 ]; then
+    printf 'ok %d - %s\n' "$N" "$NAME"
+  else
+    FAILED=$((FAILED + 1))
+    printf 'not ok %d - %s\n' "$N" "$NAME"
+    for line in "${PROBLEMS[@]}"; do printf '# %s\n' "$line"; done
+  fi
+  for line in "${NOTES[@]}"; do printf '# %s\n' "$line"; done
+  return 0
+}
+"""
+
+
+Part = tuple[bool, str]
+"""A piece of a shell word: ``(True, literal text)`` or ``(False, expansion)``."""
+
+_PLAIN: Final = re.compile(r"[A-Za-z0-9 /_.,:~%=&?+@*-]*")
+
+
+_BARE: Final = re.compile(r"[A-Za-z0-9_./:,+@%=-]+")
+
+
+def _q(text: str) -> str:
+    """One shell word holding ``text`` literally: bare when inert, else single-quoted.
+
+    NUL bytes are dropped (a bash string cannot hold them).
+    """
+    text = text.replace("\x00", "")
+    if _BARE.fullmatch(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _join(parts: Sequence[Part]) -> str:
+    """One shell word from literal pieces and expansions.
+
+    Plain literals (letters, digits and a few inert signs) are written inside
+    one double-quoted string, which reads well; anything else is
+    single-quoted piece by piece, so no spec-derived text is ever expanded.
+    """
+    merged: list[Part] = []
+    for lit, text in parts:
+        if lit and merged and merged[-1][0]:
+            merged[-1] = (True, merged[-1][1] + text)
+        else:
+            merged.append((lit, text))
+    parts = merged
+    if not parts:
+        return "''"
+    if all(not lit or _PLAIN.fullmatch(text) for lit, text in parts):
+        return '"' + "".join(text for _, text in parts) + '"'
+    return "".join(
+        _q(text) if lit else f'"{text}"' for lit, text in parts if text or not lit
+    )
+
+
+def _parts(text: str, encoder: str | None) -> list[Part]:
+    """``text`` split into literals and ``{{name}}`` capture expansions.
+
+    Args:
+        text: literal text, possibly holding placeholders.
+        encoder: the prelude function applied to each captured value
+            (``_urlencode``, ``_json_escape``) or ``None`` for raw.
+    """
+    out: list[Part] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(text):
+        if match.start() > last:
+            out.append((True, text[last : match.start()]))
+        var = f"${{cap_{match.group(1)}:-}}"
+        out.append((False, f'$({encoder} "{var}")' if encoder else var))
+        last = match.end()
+    if last < len(text):
+        out.append((True, text[last:]))
+    return out
+
+
+def _word(text: str, encoder: str | None) -> str:
+    """A shell word for ``text`` with ``{{name}}`` placeholders expanded from captures."""
+    return _join(_parts(text, encoder))
+
+
+def _placeholders(value: Any) -> list[str]:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return list(dict.fromkeys(_PLACEHOLDER.findall(text)))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _jq_path(pointer: str) -> str:
+    """A JSON Pointer as a jq path array (numeric segments become indices)."""
+    parts: list[str | int] = []
+    if pointer:
+        for raw in pointer[1:].split("/"):
+            part = raw.replace("~1", "/").replace("~0", "~")
+            parts.append(int(part) if part.isdigit() and len(part) < 10 else part)
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
+def _header_name(name: str) -> str:
+    return _NOT_TOKEN.sub("", name)
+
+
+def _header_value(value: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f]", " ", value)
+
+
+def _comment(text: str) -> str:
+    return "# " + one_line(text, 300)
+
+
+def _tap_name(text: str) -> str:
+    return one_line(text, 300).replace("#", "no.") or "step"
+
+
+def _schemes(api: ApiModel, op: Operation | None) -> list[SecurityScheme]:
+    """The schemes of the first security alternative whose kinds a script can apply."""
+    if op is None or not op.secured:
+        return []
+    for alternative in op.security:
+        found = [api.security_schemes.get(name) for name in alternative]
+        schemes = [s for s in found if s is not None]
+        if schemes and all(s.kind.lower() in CREDENTIAL_VARS for s in schemes):
+            return schemes
+    return []
+
+
+def credential_var(scheme_name: str, part: str) -> str:
+    """The scheme-specific variable of a credential part: ``bearerAuth``, ``TOKEN`` → ``BEARERAUTH_TOKEN``.
+
+    A script reads this variable first and falls back to the plain ``part``
+    name (``TOKEN``, ``API_KEY``, ``USERNAME``, ``PASSWORD``).
+    """
+    prefix = _NON_WORD.sub("_", scheme_name.upper()).strip("_")
+    if not prefix or prefix[0].isdigit():
+        prefix = "SCHEME_" + prefix
+    return f"{prefix}_{part}"
+
+
+def _auth_args(
+    schemes: Sequence[SecurityScheme], case: str
+) -> tuple[list[str], list[list[Part]]]:
+    """Curl arguments and extra query pairs for an auth case."""
+    args: list[str] = []
+    query: list[list[Part]] = []
+    if case == "none":
+        return args, query
+    valid = case == "valid"
+    bad: Part = (True, INVALID_VALUE)
+    for scheme in schemes:
+        kind = scheme.kind.lower()
+
+        def var(part: str, name: str = scheme.name) -> str:
+            return "${" + credential_var(name, part) + "}"
+
+        if kind in ("bearer", "oauth2", "openidconnect"):
+            token: Part = (False, var("TOKEN")) if valid else bad
+            args += ["-H", _join([(True, "Authorization: Bearer "), token])]
+        elif kind == "basic":
+            pair = f"{var('USERNAME')}:{var('PASSWORD')}"
+            user: Part = (
+                (False, pair) if valid else (True, f"{INVALID_VALUE}:{INVALID_VALUE}")
+            )
+            args += ["--user", _join([user])]
+        elif kind == "apikey":
+            name = scheme.param_name or "X-API-Key"
+            key: Part = (False, var("API_KEY")) if valid else bad
+            encoded: Part = (
+                (False, f'$(_urlencode "{var("API_KEY")}")') if valid else bad
+            )
+            if scheme.location == "query":
+                query.append([(True, quote(name, safe="-._~") + "="), encoded])
+            elif scheme.location == "cookie":
+                args += [
+                    "--cookie",
+                    _join([(True, quote(name, safe="-._~") + "="), encoded]),
+                ]
+            else:
+                args += [
+                    "-H",
+                    _join([(True, f"{_header_name(name) or 'X-API-Key'}: "), key]),
+                ]
+    return args, query
+
+
+def _query_parts(query: dict[str, Any], extra: list[list[Part]]) -> list[Part]:
+    pairs: list[list[Part]] = []
+    for key in sorted(query):
+        values = query[key] if isinstance(query[key], list) else [query[key]]
+        for value in values:
+            prefix: Part = (True, quote(key, safe="-._~") + "=")
+            pairs.append([prefix, *_parts(_scalar(value), "_urlencode")])
+    pairs.extend(extra)
+    out: list[Part] = []
+    for i, pair in enumerate(pairs):
+        out.append((True, "?" if i == 0 else "&"))
+        out.extend(_encode_literals(pair))
+    return out
+
+
+def _encode_literals(parts: list[Part]) -> list[Part]:
+    """Percent-encode the literal pieces of a query value (the key is already encoded)."""
+    if not parts:
+        return parts
+    head, *rest = parts
+    return [
+        head,
+        *((True, quote(t, safe="-._~")) if lit else (lit, t) for lit, t in rest),
+    ]
+
+
+def _path_parts(path: str) -> list[Part]:
+    parts: list[Part] = []
+    for lit, text in _parts(path, "_urlencode"):
+        parts.append((True, quote(text, safe=_PATH_SAFE)) if lit else (False, text))
+    return parts
+
+
+def _body_args(request: dict[str, Any]) -> list[str]:
+    if "json" in request:
+        text = json.dumps(
+            request["json"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return [
+            "-H",
+            _q("Content-Type: application/json"),
+            "--data-raw",
+            _q_or_word(text, "_json_escape"),
+        ]
+    if "form" in request:
+        form = request["form"] or {}
+        parts: list[Part] = []
+        for i, k in enumerate(sorted(form)):
+            parts.append((True, ("&" if i else "") + quote(str(k), safe="-._~") + "="))
+            parts.extend(
+                _encode_literals([(True, ""), *_parts(_scalar(form[k]), "_urlencode")])[
+                    1:
+                ]
+            )
+        return [
+            "-H",
+            _q("Content-Type: application/x-www-form-urlencoded"),
+            "--data-raw",
+            _join(parts),
+        ]
+    if "body" in request:
+        args = ["--data-raw", _q_or_word(str(request["body"]), None)]
+        if request.get("content_type"):
+            ctype = _header_value(str(request["content_type"]))
+            args = ["-H", _q(f"Content-Type: {ctype}"), *args]
+        return args
+    return []
+
+
+def _q_or_word(text: str, encoder: str | None) -> str:
+    """Single-quoted text, or a joined word when it holds capture placeholders."""
+    parts = _parts(text, encoder)
+    if all(lit for lit, _ in parts):
+        return _q(text)
+    return "".join(_q(t) if lit else f'"{t}"' for lit, t in parts)
+
+
+def _step_lines(
+    api: ApiModel, step: dict[str, Any], operations: Mapping[str, Operation]
+) -> list[str]:
+    request: dict[str, Any] = step["request"]
+    key = step.get("operation")
+    op = operations.get(key) if isinstance(key, str) else None
+    case = step.get("auth", "valid")
+    expect: dict[str, Any] = step.get("expect") or {}
+    method = str(request["method"]).upper()
+
+    auth_args, auth_query = _auth_args(_schemes(api, op), case)
+    url = _join(
+        [
+            (False, "${BASE_URL}"),
+            *_path_parts(str(request["path"])),
+            *_query_parts(request.get("query") or {}, auth_query),
+        ]
+    )
+    args: list[str] = list(auth_args)
+    headers: dict[str, str] = request.get("headers") or {}
+    for name in sorted(headers):
+        clean = _header_name(name)
+        if clean:
+            value = _parts(_header_value(str(headers[name])), None)
+            args += ["-H", _join([(True, f"{clean}: "), *value])]
+    args += _body_args(request)
+
+    needs = _placeholders(request)
+    lines = [
+        _comment(f"{step['name']}  [auth: {case}]"),
+        f"_step {_q(_tap_name(str(step['name'])))}",
+    ]
+    indent = ""
+    if needs:
+        lines.append(f"if _ready {' '.join(_q(n) for n in needs)}; then")
+        indent = "  "
+    call = f"{indent}_call {_q(method)} {url}"
+    if args:
+        call += " \\\n" + "".join(f"{indent}    {a} \\\n" for a in _pairs(args)).rstrip(
+            " \\\n"
+        )
+    lines.append(call)
+
+    statuses = expect.get("status") or ["2XX"]
+    lines.append(f"{indent}_expect_status {' '.join(_q(_scalar(s)) for s in statuses)}")
+    if expect.get("schema"):
+        lines.append(
+            f"{indent}# response schema conformance is checked by the json-ir runner only"
+        )
+    for check in expect.get("json") or []:
+        ptr = str(check.get("pointer", ""))
+        path = _q(_jq_path(ptr))
+        if "equals" in check:
+            expected = json.dumps(
+                check["equals"],
+                sort_keys=True,
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            lines.append(
+                f"{indent}_expect_json {path} {_word(expected, '_json_escape')} {_q(ptr)}"
+            )
+        if check.get("exists"):
+            lines.append(f"{indent}_expect_exists {path} {_q(ptr)}")
+        if check.get("type"):
+            lines.append(
+                f"{indent}_expect_type {path} {_q(str(check['type']))} {_q(ptr)}"
+            )
+    for name, ptr in sorted((step.get("capture") or {}).items()):
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            lines.append(f"{indent}_capture {_q(name)} {_q(_jq_path(ptr))} {_q(ptr)}")
+    if needs:
+        lines.append("fi")
+    lines.append("_end")
+    return lines
+
+
+def _pairs(args: list[str]) -> list[str]:
+    """Options joined with their values, one option per continuation line."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i].startswith("-") and i + 1 < len(args):
+            out.append(f"{args[i]} {args[i + 1]}")
+            i += 2
+        else:
+            out.append(args[i])
+            i += 1
+    return out
+
+
+def _credential_lines(
+    api: ApiModel, steps: Sequence[dict[str, Any]], operations: Mapping[str, Operation]
+) -> list[str]:
+    """Prelude lines binding each needed credential: scheme variable, else the plain name."""
+    needed: dict[tuple[str, str], str] = {}
+    for step in steps:
+        if step.get("auth", "valid") != "valid":
+            continue
+        key = step.get("operation")
+        op = operations.get(key) if isinstance(key, str) else None
+        for scheme in _schemes(api, op):
+            for part in CREDENTIAL_VARS[scheme.kind.lower()]:
+                needed.setdefault(
+                    (credential_var(scheme.name, part), part), scheme.kind.lower()
+                )
+    lines = []
+    for (var, plain), kind in sorted(needed.items()):
+        message = f"set {var} or {plain} ({kind} credentials)"
+        lines.append(f'{var}="${{{var}:-${{{plain}:?{message}}}}}"')
+    return lines
+
+
+def render_bash(
+    document: dict[str, Any],
+    api: ApiModel,
+    *,
+    operations: Mapping[str, Operation] | None = None,
+) -> str:
+    """A bash-curl script running the steps of a json-ir ``document``.
+
+    Args:
+        document: a json-ir version 1 document (as a dict).
+        api: the API the steps' ``operation`` keys refer to (for security
+            schemes).
+        operations: ``METHOD /path`` → operation, when the caller has that
+            index already (saves a scan of ``api`` per step).
+
+    Returns:
+        The script text: ``#!/usr/bin/env bash``, ``set -euo pipefail``, a
+        prelude of helper functions, one block per step, TAP output, and
+        exit status 1 when any step failed.
+    """
+    steps: list[dict[str, Any]] = list(document.get("steps") or [])
+    role = str(document.get("role") or "")
+    index = (
+        operations if operations is not None else {op.key: op for op in api.operations}
+    )
+    credentials = _credential_lines(api, steps, index)
+    head = [
+        "#!/usr/bin/env bash",
+        _comment(f"chapi bash-curl test: {document.get('name', '')}"),
+        _comment(
+            f"role {role or '-'}; written by {GENERATOR_VERSION}; run it by hand or with chapi"
+        ),
+        "# environment: BASE_URL (required), CHAPI_MAX_TIME (seconds per request, default 30)",
+    ]
+    if credentials:
+        head.append(
+            "# credentials: from the variables below (scheme-specific name, else plain)"
+        )
+    head += ["set -euo pipefail", ""]
+    body = [_PRELUDE.rstrip("\n"), ""]
+    body.extend(credentials)
+    body.append(f"printf '1..%d\\n' {len(steps)}")
+    body.append("")
+    for step in steps:
+        body.extend(_step_lines(api, step, index))
+        body.append("")
+    body.append('if [ "$FAILED" -gt 0 ]; then exit 1; fi')
+    return "\n".join(head + body) + "\n"

@@ -1,0 +1,251 @@
+"""A hostile description cannot make generated scripts run anything or leave the base URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from gen_support import recording_server
+
+from chapi.generation.planner import plan
+from chapi.jsonir import parse
+from chapi.specs.model import (
+    ApiModel,
+    MediaSchema,
+    Operation,
+    Parameter,
+    RequestBody,
+    Response,
+    SecurityScheme,
+)
+
+
+def _hostile_api(canary: Path) -> ApiModel:
+    boom = f"$(touch {canary})"
+    tick = f"`touch {canary}`"
+    evil = f"x'\"; touch {canary}; echo \"'\n{boom} {tick} \\ \x00 #"
+    json_body = MediaSchema(
+        media_type="application/json",
+        schema={
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 3},
+                tick: {"type": "string"},
+            },
+        },
+        example={"name": boom, tick: evil, "n": {"deep": [evil]}},
+        has_example=True,
+    )
+    secured = (("bearer",), ("key",))
+    ops = (
+        Operation(
+            method="GET",
+            path=f"/items/{{id}};{boom}",
+            summary=evil,
+            tags=("../../etc", tick),
+            parameters=(
+                Parameter(
+                    name="id",
+                    location="path",
+                    required=True,
+                    schema={"type": "string"},
+                    example=evil,
+                    has_example=True,
+                ),
+                Parameter(
+                    name=f"q'{boom}",
+                    location="query",
+                    required=True,
+                    schema={"type": "string", "enum": [tick, boom]},
+                ),
+                Parameter(
+                    name=f"X-Evil\n{boom}",
+                    location="header",
+                    required=True,
+                    schema={"type": "string"},
+                    example=evil,
+                    has_example=True,
+                ),
+                Parameter(
+                    name=f"c;{boom}",
+                    location="cookie",
+                    required=True,
+                    schema={"type": "string", "default": evil},
+                ),
+            ),
+            responses=(Response(status="200", description=evil),),
+            security=secured,
+        ),
+        Operation(
+            method="POST",
+            path="/items",
+            summary=boom,
+            tags=(boom,),
+            request_body=RequestBody(required=True, contents=(json_body,)),
+            responses=(
+                Response(
+                    status="201",
+                    contents=(
+                        MediaSchema(
+                            media_type="application/json",
+                            schema={
+                                "type": "object",
+                                "properties": {"id": {"type": "integer"}},
+                            },
+                        ),
+                    ),
+                ),
+            ),
+            security=secured,
+        ),
+        Operation(
+            method="GET",
+            path="/items/{id}",
+            parameters=(
+                Parameter(
+                    name="id",
+                    location="path",
+                    required=True,
+                    schema={"type": "integer"},
+                ),
+            ),
+            responses=(Response(status="200"),),
+            security=(("key",),),
+        ),
+        Operation(
+            method="GET",
+            path="/a/../../b",
+            summary=boom,
+            responses=(Response(status="200"),),
+        ),
+        Operation(
+            method="GET",
+            path="/x/{{y}}/`id`",
+            summary=tick,
+            responses=(Response(status="200"),),
+        ),
+        Operation(
+            method="POST",
+            path="/forms",
+            request_body=RequestBody(
+                required=True,
+                contents=(
+                    MediaSchema(
+                        media_type="application/x-www-form-urlencoded",
+                        example={f"k@{canary}": evil, "v": boom},
+                        has_example=True,
+                    ),
+                ),
+            ),
+            responses=(Response(status="200"),),
+        ),
+    )
+    schemes = {
+        "bearer": SecurityScheme(name="bearer", kind="bearer"),
+        "key": SecurityScheme(
+            name="key", kind="apikey", location="query", param_name=f"k{boom}&x=1"
+        ),
+    }
+    return ApiModel(
+        spec_version="3.0",
+        title=evil,
+        operations=ops,
+        security_schemes=schemes,
+        document={},
+    )
+
+
+def _run(
+    script: str, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_hostile_spec_runs_nothing_and_stays_on_the_base_url(tmp_path: Path) -> None:
+    """Every script runs against a loopback server without executing spec text or touching HOME."""
+    canary = tmp_path / "canary"
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    api = _hostile_api(canary)
+    card = plan(api, "smoke auth crud negative tests", mode="bash-curl")
+    results: list[subprocess.CompletedProcess[str]] = []
+
+    with recording_server() as recorder:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "BASE_URL": recorder.base_url,
+            "TOKEN": f"$(touch {canary})",
+            "API_KEY": f"`touch {canary}`",
+        }
+        for item in card.files:
+            results.append(_run(item.content, work, env))
+
+    assert card.files
+    assert not canary.exists()
+    assert list(home.iterdir()) == []
+    assert sorted(p.name for p in work.iterdir()) == []
+    assert all(
+        r.returncode in (0, 1) and r.stdout.startswith("1..") for r in results
+    ), results
+    assert recorder.requests
+    assert all(
+        path.startswith("/") and not path.startswith("//")
+        for _, path, _, _ in recorder.requests
+    )
+    assert not any(
+        "/../" in path or path.startswith("/a/") for _, path, _, _ in recorder.requests
+    )
+    posted = [
+        body
+        for method, path, _, body in recorder.requests
+        if method == "POST" and path == "/items"
+    ]
+    assert any(f"$(touch {canary})".encode() in body for body in posted)
+
+
+def test_hostile_spec_keeps_jsonir_paths_relative() -> None:
+    """json-ir files stay under tests/, request paths stay relative, and dot segments are refused."""
+    api = _hostile_api(Path("/nonexistent/canary"))
+
+    card = plan(api, "smoke auth crud negative tests", mode="json-ir")
+
+    steps = [s for f in card.files for s in parse(f.content).steps]
+    assert all(f.path.startswith("tests/") and ".." not in f.path for f in card.files)
+    assert all(
+        set(f.path) <= set("abcdefghijklmnopqrstuvwxyz0123456789-/.")
+        for f in card.files
+    )
+    assert all(
+        s.request.path.startswith("/") and not s.request.path.startswith("//")
+        for s in steps
+    )
+    assert not any(".." in s.request.path.split("/") for s in steps)
+    assert any("not a plain relative path" in n for n in card.plan.notes)
+
+
+def test_hostile_header_values_stay_on_one_line() -> None:
+    """Header names are reduced to token characters and values lose CR/LF."""
+    api = _hostile_api(Path("/nonexistent/canary"))
+
+    card = plan(api, "smoke", mode="json-ir")
+
+    headers: dict[str, Any] = {}
+    for item in card.files:
+        for step in json.loads(item.content)["steps"]:
+            headers.update(step["request"].get("headers", {}))
+    assert headers and all("\n" not in v and "\r" not in v for v in headers.values())

@@ -1,0 +1,82 @@
+"""Inputs hashing and pack diffs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chapi.generation.diff import diff_packs
+from chapi.generation.provenance import inputs_hash, spec_hash
+
+BASE: dict[str, Any] = {
+    "generator": "offline-planner",
+    "generator_version": "v1",
+    "mode": "json-ir",
+    "request": "smoke",
+    "allowed_ops": ["GET", "POST"],
+    "env": "local",
+    "spec_hash": "sha256:abc",
+    "operations": ["GET /a", "POST /a"],
+}
+
+
+def test_inputs_hash_ignores_set_order_and_case() -> None:
+    """Allowed methods and operations hash as sets; method case does not matter."""
+    first = inputs_hash(**BASE)
+
+    second = inputs_hash(
+        **{**BASE, "allowed_ops": ["post", "GET"], "operations": ["POST /a", "GET /a"]}
+    )
+
+    assert first == second and first.startswith("sha256:") and len(first) == 71
+
+
+def test_inputs_hash_changes_with_llm_inputs() -> None:
+    """Prompts and model are part of the hash, and prompt order matters."""
+    plain = inputs_hash(**BASE)
+
+    with_model = inputs_hash(**BASE, model="m1", prompts=["a", "b"])
+    swapped = inputs_hash(**BASE, model="m1", prompts=["b", "a"])
+
+    assert len({plain, with_model, swapped}) == 3
+
+
+def test_spec_hash_is_key_order_independent() -> None:
+    """Two documents equal as JSON hash the same whatever their key order."""
+    assert spec_hash({"a": 1, "b": [1, {"c": 2, "d": 3}]}) == spec_hash(
+        {"b": [1, {"d": 3, "c": 2}], "a": 1}
+    )
+
+
+def test_diff_lists_added_removed_and_changed() -> None:
+    """Paths are sorted into added, removed and changed, each with a unified diff."""
+    old = {"tests/a.json": "1\n2\n", "tests/b.sh": "x\n", "tests/same": "s\n"}
+    new = {"tests/a.json": "1\n3\n", "tests/c.sh": "y", "tests/same": "s\n"}
+
+    result = diff_packs(old, new)
+
+    assert (result["added"], result["removed"], result["changed"]) == (
+        ["tests/c.sh"],
+        ["tests/b.sh"],
+        ["tests/a.json"],
+    )
+    assert result["unchanged"] == 1
+    assert "-2\n+3\n" in result["diffs"]["tests/a.json"]
+    assert result["diffs"]["tests/a.json"].startswith(
+        "--- a/tests/a.json\n+++ b/tests/a.json\n"
+    )
+    assert result["diffs"]["tests/c.sh"].endswith("+y\n\\ No newline at end of file\n")
+
+
+def test_diff_of_identical_packs_is_empty() -> None:
+    """Nothing changed: no paths and no diffs."""
+    files = {"tests/a.json": "{}\n"}
+
+    result = diff_packs(files, dict(files))
+
+    assert result == {
+        "added": [],
+        "removed": [],
+        "changed": [],
+        "unchanged": 1,
+        "diffs": {},
+    }

@@ -1,0 +1,48 @@
+"""Every pack the offline planner writes for the example descriptions passes every rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chapi.errors import GenerationError
+from chapi.rules import PackFile, Registry, RuleContext, validate_pack
+
+planner = pytest.importorskip("chapi.generation.planner")
+specs = pytest.importorskip("chapi.specs")
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "data" / "oas-examples").glob("*/*.json"))
+REQUEST = "smoke, auth, crud and negative tests"
+
+
+@pytest.mark.parametrize("source", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_planner_packs_pass_all_rules(source: Path) -> None:
+    """Packs in every mode (and a read-only environment) have no error finding."""
+    # Arrange
+    api = specs.prepare_import(str(source)).model
+    registry = Registry.builtins()
+    failures: list[str] = []
+
+    for mode, env in (("json-ir", "local"), ("bash-curl", "local"), ("hybrid", "local"), ("json-ir", "prod")):
+        try:
+            result = planner.plan_pack(api, REQUEST, mode=mode, env=env)
+        except GenerationError:
+            continue
+        files = [PackFile(f.path, f.content, f.role) for f in result.card.files]
+        context = RuleContext(
+            mode=mode,
+            allowed_ops=tuple(result.intent.allowed_ops),
+            env=env,
+            secrets={"TOKEN": "token-value-123", "PASSWORD": "password-456"},
+            file_roles=result.file_roles,
+            api=api,
+        )
+
+        # Act
+        report = validate_pack(files, context, registry, policies=[("require-auth", {})])
+
+        # Assert (collected so one run shows every mode's problems)
+        failures += [f"{mode}/{env}: {finding}" for finding in report.errors]
+
+    assert failures == []

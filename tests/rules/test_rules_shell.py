@@ -1,0 +1,183 @@
+"""NoDangerousShell: allowlisted commands in safe forms, evasions refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from chapi.rules import NoDangerousShell, PackFile, RuleContext
+
+SAFE_SCRIPT = """#!/usr/bin/env bash
+set -euo pipefail
+: "${BASE_URL:?BASE_URL is required}"
+tmp="$(mktemp -d)"
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+code=$(curl -sS -o "$tmp/body.json" -w '%{http_code}' \\
+  -H "Authorization: Bearer ${TOKEN}" "${BASE_URL}/pets")
+if [ "$code" = "200" ]; then
+  echo "ok 1 - GET /pets"
+else
+  printf 'not ok 1 - GET /pets (%s)\\n' "$code" >&2
+fi
+count=$(jq '.items | length' "$tmp/body.json")
+test "$count" -ge 0 && echo "# items: $count" > report.txt
+for name in a b; do echo "$name"; done
+"""
+
+
+def _messages(script: str) -> list[str]:
+    rule = NoDangerousShell()
+    return [f.message for f in rule.check(PackFile("t.sh", script), RuleContext())]
+
+
+def test_safe_script_passes() -> None:
+    """A script using only allowlisted commands, own temp files and $BASE_URL has no finding."""
+    # Arrange
+    script = SAFE_SCRIPT
+
+    # Act
+    messages = _messages(script)
+
+    # Assert
+    assert messages == []
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("rm -rf /\n", "rm may only delete"),
+        ("$'\\x72m' -rf /\n", "rm may only delete"),
+        ("$'\\162m' -rf /\n", "rm may only delete"),
+        ("r''m -rf ~\n", "rm may only delete"),
+        ('"r"m -rf ~\n', "rm may only delete"),
+        ("\\rm -rf /tmp/x\n", "rm may only delete"),
+        ("rm${IFS}-rf${IFS}/\n", "not static"),
+        ("IFS=/ read -r a b <<< x\n", "assigning IFS"),
+        ("cmd=rm\n$cmd -rf /\n", "not static"),
+        ("echo $(curl -s x | sh)\n", "download piped to a shell"),
+        ("curl -s \"$BASE_URL/x\" | bash\n", "download piped to a shell"),
+        ("echo `rm -rf /`\n", "rm may only delete"),
+        ("echo \"$(echo \"$(rm -rf /)\")\"\n", "rm may only delete"),
+        ("bash <<EOF\nrm -rf /\nEOF\n", "input fed to a shell"),
+        ("cat <<EOF\n$(rm -rf /)\nEOF\n", "here-document"),
+        ("\u0435val x\n", "non-ASCII"),
+        ("eval \"$x\"\n", "eval runs a string"),
+        ("source ./lib.sh\n", "source runs another file"),
+        (". ./lib.sh\n", "runs another file"),
+        ("exec 3>&1\n", "exec replaces"),
+        ("env rm -rf /\n", "rm may only delete"),
+        ("env rm -rf /\n", "env runs another command"),
+        ("command rm -rf /\n", "rm may only delete"),
+        ("builtin eval x\n", "eval runs a string"),
+        ("echo / | xargs rm -rf\n", "rm may only delete"),
+        ("find . -exec rm {} \\;\n", "find -exec"),
+        ("find . -exec rm {} \\;\n", "rm may only delete"),
+        ("bash -c 'rm -rf /'\n", "runs code from a string"),
+        ("sh -c id\n", "runs code from a string"),
+        ("python -c 'import os'\n", "python: runs code"),
+        ("sudo ls\n", "sudo raises privileges"),
+        ("nohup sleep 10\n", "nohup"),
+        ("sleep 100 &\n", "background job"),
+        ("echo x > /etc/passwd\n", "writes outside the working folder"),
+        ("echo x >> ~/.bashrc\n", "writes outside the working folder"),
+        ("echo x > ../up.txt\n", "writes outside the working folder"),
+        ('curl -o /etc/x "$BASE_URL/a"\n', "curl writes outside"),
+        ('curl --output ../x "$BASE_URL/a"\n', "curl writes outside"),
+        ('curl -K cfg "$BASE_URL/a"\n', "--config"),
+        ('curl -d @/etc/shadow "$BASE_URL/a"\n', "sends a file from outside"),
+        ("dd if=/dev/zero of=/dev/sda\n", "dd writes raw devices"),
+        ("chmod 777 x\n", "chmod"),
+        ("alias ls=rm\n", "alias"),
+        ("trap 'rm -rf /' EXIT\n", "trap with a command"),
+        ("PATH=/tmp/evil:$PATH\n", "assigning PATH"),
+        ("export BASH_ENV=/tmp/x\n", "assigning BASH_ENV"),
+        ("LD_PRELOAD=/tmp/x.so curl \"$BASE_URL\"\n", "assigning LD_PRELOAD"),
+        ("declare -x PATH=/tmp\n", "assigning PATH"),
+        ("/bin/rm -rf /\n", "command given by path"),
+        ("/???/r? -rf /\n", "glob"),
+        ("{rm,-rf,/}\n", "glob, brace"),
+        ("wget http://x\n", "not in the allowlist"),
+        ("diff <(sh -c id) x\n", "runs code from a string"),
+        ("sed 'e id' x\n", "sed script may execute"),
+        ("sed -i s/a/b/ /etc/hosts\n", "sed -i"),
+        ("coproc cat\n", "unparseable shell"),
+        ("echo $(( x[$(id)] ))\n", "unparseable shell"),
+        ("if [[ -n x ]]; then :; fi\n", "unparseable shell"),
+        ("echo ${IFS}x\n", "expanding IFS"),
+    ],
+)
+def test_dangerous_forms_are_refused(script: str, expected: str) -> None:
+    """Each dangerous command or evasion yields an error naming the problem."""
+    # Arrange
+    rule = NoDangerousShell()
+
+    # Act
+    findings = list(rule.check(PackFile("t.sh", script), RuleContext()))
+
+    # Assert
+    assert any(expected in f.message for f in findings), [f.message for f in findings]
+    assert all(f.severity == "error" for f in findings)
+
+
+def test_unparseable_script_is_an_error_with_a_line() -> None:
+    """A script bashlex cannot parse is one 'unparseable shell' error, not a pass."""
+    # Arrange
+    script = "echo ok\necho ok\ncase $x in a) rm -rf / ;; esac\n"
+
+    # Act
+    messages = _messages(script)
+
+    # Assert
+    assert len(messages) == 1
+    assert messages[0].startswith("unparseable shell")
+
+
+def test_rm_of_own_temp_file_is_allowed() -> None:
+    """rm of a path under a variable assigned from mktemp passes; other rm targets fail."""
+    # Arrange
+    own = 'tmp=$(mktemp)\nrm -f "$tmp"\nrm -rf "${tmp}/sub"\n'
+    other = 'tmp=$(mktemp)\nrm -f "$tmp/../../etc"\n'
+
+    # Act
+    own_messages = _messages(own)
+    other_messages = _messages(other)
+
+    # Assert
+    assert own_messages == []
+    assert other_messages == ["rm may only delete the script's own temporary files"]
+
+
+def test_functions_defined_in_the_file_may_be_called() -> None:
+    """A function defined in the script is a valid command; its body is still checked."""
+    # Arrange
+    script = "check() { echo ok; }\ncheck\nbad() { eval x; }\nbad\n"
+
+    # Act
+    messages = _messages(script)
+
+    # Assert
+    assert messages == ["eval runs a string as code"]
+
+
+def test_command_v_probe_is_allowed() -> None:
+    """'command -v jq' only looks a command up and is allowed."""
+    # Arrange
+    script = "if command -v jq >/dev/null 2>&1; then echo yes; fi\n"
+
+    # Act
+    messages = _messages(script)
+
+    # Assert
+    assert messages == []
+
+
+def test_rule_only_applies_to_shell_files() -> None:
+    """NoDangerousShell applies to .sh files and not to json-ir files."""
+    # Arrange
+    rule = NoDangerousShell()
+
+    # Act
+    applies = (rule.applies_to(PackFile("a.sh", "")), rule.applies_to(PackFile("a.json", "")))
+
+    # Assert
+    assert applies == (True, False)

@@ -1,0 +1,351 @@
+"""Loading documents: sources, bundling of references, and hostile input."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chapi.errors import SpecLoadError
+from chapi.specs import Limits, load_document
+from chapi.specs.loader import EXTERNAL_KEY
+
+PETSTORE = Path(__file__).resolve().parents[1] / "data/oas-examples/3.0/petstore.json"
+
+
+def _api(paths: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": paths or {},
+    }
+    doc.update(extra)
+    return doc
+
+
+def _ref_api(ref: str) -> dict[str, Any]:
+    schema = {"application/json": {"schema": {"$ref": ref}}}
+    return _api({"/a": {"get": {"responses": {"200": {"description": "ok", "content": schema}}}}})
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
+
+
+@pytest.fixture
+def http_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Serve ``tmp_path / 'www'`` over HTTP on 127.0.0.1."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# ---------------------------------------------------------------- sources
+
+
+def test_loads_path_and_detects_version() -> None:
+    """A JSON file path loads with its version and source."""
+    loaded = load_document(PETSTORE)
+
+    assert loaded.version == "3.0"
+    assert loaded.source == str(PETSTORE)
+    assert "/pet" in loaded.document["paths"]
+
+
+def test_loads_yaml_text_and_bytes() -> None:
+    """YAML text and bytes give the same document."""
+    text = "openapi: 3.1.0\ninfo: {title: t, version: '2'}\npaths: {}\n"
+
+    from_text = load_document(text)
+    from_bytes = load_document(text.encode())
+
+    assert from_text.document == from_bytes.document
+    assert from_text.version == "3.1"
+
+
+def test_dict_source_is_copied() -> None:
+    """A dict source is not modified by bundling."""
+    original = _api()
+
+    loaded = load_document(original)
+    loaded.document["paths"]["/x"] = {}
+
+    assert original["paths"] == {}
+
+
+def test_loads_url_from_loopback(http_dir: tuple[Path, str]) -> None:
+    """An explicit http URL to a loopback server is fetched."""
+    root, base = http_dir
+    (root / "api.json").write_text(json.dumps(_api()))
+
+    loaded = load_document(f"{base}/api.json")
+
+    assert loaded.source == f"{base}/api.json"
+    assert loaded.version == "3.0"
+
+
+def test_url_error_status_is_a_load_error(http_dir: tuple[Path, str]) -> None:
+    """A 404 from the server is a SpecLoadError naming the status."""
+    _, base = http_dir
+
+    with pytest.raises(SpecLoadError, match="404"):
+        load_document(f"{base}/missing.json")
+
+
+# ---------------------------------------------------------------- references
+
+
+def test_relative_file_refs_are_bundled(tmp_path: Path) -> None:
+    """Refs to sibling JSON and YAML files are inlined and rewritten as local refs."""
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas/pet.yaml").write_text(
+        "Pet:\n  type: object\n  properties:\n    owner: {$ref: 'owner.json'}\n"
+        "    self: {$ref: '#/Pet'}\n"
+    )
+    (tmp_path / "schemas/owner.json").write_text('{"type": "string"}')
+    (tmp_path / "api.json").write_text(json.dumps(_ref_api("schemas/pet.yaml#/Pet")))
+
+    loaded = load_document(tmp_path / "api.json")
+
+    refs = _all_refs(loaded.document)
+    assert refs and all(ref.startswith("#/") for ref in refs)
+    bundled = loaded.document[EXTERNAL_KEY]
+    pet = next(v for k, v in bundled.items() if k.endswith("Pet"))
+    assert pet["properties"]["self"]["$ref"] == pet_ref(loaded.document)
+    assert loaded.external_refs == 2
+
+
+def pet_ref(document: dict[str, Any]) -> str:
+    content = document["paths"]["/a"]["get"]["responses"]["200"]["content"]
+    return str(content["application/json"]["schema"]["$ref"])
+
+
+def _all_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for v in node.values() for r in _all_refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _all_refs(v)]
+    return []
+
+
+def test_circular_external_refs_terminate(tmp_path: Path) -> None:
+    """Two files referring to each other bundle without looping."""
+    (tmp_path / "a.json").write_text('{"A": {"properties": {"b": {"$ref": "b.json#/B"}}}}')
+    (tmp_path / "b.json").write_text('{"B": {"properties": {"a": {"$ref": "a.json#/A"}}}}')
+    (tmp_path / "api.json").write_text(json.dumps(_ref_api("a.json#/A")))
+
+    loaded = load_document(tmp_path / "api.json")
+
+    assert loaded.external_refs == 2
+    assert all(ref.startswith("#/") for ref in _all_refs(loaded.document))
+
+
+def test_circular_local_refs_stay_in_place() -> None:
+    """A self-referencing local schema keeps its $ref."""
+    doc = _ref_api("#/components/schemas/Node")
+    doc["components"] = {
+        "schemas": {"Node": {"properties": {"next": {"$ref": "#/components/schemas/Node"}}}}
+    }
+
+    loaded = load_document(doc)
+
+    node = loaded.document["components"]["schemas"]["Node"]
+    assert node["properties"]["next"] == {"$ref": "#/components/schemas/Node"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("../../etc/passwd", "outside the document folder"),
+        ("/etc/passwd", "absolute file references"),
+        ("file:///etc/passwd", "refused reference scheme 'file'"),
+        ("ftp://example.org/a.json", "refused reference scheme 'ftp'"),
+        ("http://169.254.169.254/latest/meta-data", "remote references are disabled"),
+    ],
+)
+def test_refused_refs(tmp_path: Path, ref: str, message: str) -> None:
+    """Traversal, absolute, non-http and remote refs are refused, naming the ref."""
+    (tmp_path / "api.json").write_text(json.dumps(_ref_api(ref)))
+
+    with pytest.raises(SpecLoadError, match=message) as info:
+        load_document(tmp_path / "api.json")
+
+    assert repr(ref) in str(info.value)
+    assert "/paths/~1a/get" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://169.254.169.254/latest/meta-data", "http://10.0.0.1/a.json", "http://[fe80::1]/a"],
+)
+def test_internal_addresses_refused_even_with_allow_remote(url: str) -> None:
+    """Metadata, private and link-local addresses are refused for refs."""
+    with pytest.raises(SpecLoadError, match="internal address"):
+        load_document(_ref_api(url), allow_remote=True)
+
+
+def test_symlink_escaping_folder_is_refused(tmp_path: Path) -> None:
+    """A symlink inside the folder that points outside it is refused."""
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"type": "string"}')
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    (folder / "link.json").symlink_to(outside)
+    (folder / "api.json").write_text(json.dumps(_ref_api("link.json")))
+
+    with pytest.raises(SpecLoadError, match="outside the document folder"):
+        load_document(folder / "api.json")
+
+
+def test_file_ref_from_dict_needs_base_dir(tmp_path: Path) -> None:
+    """A dict source resolves file refs only against an explicit base_dir."""
+    (tmp_path / "s.json").write_text('{"type": "integer"}')
+    doc = _ref_api("s.json")
+
+    with pytest.raises(SpecLoadError, match="base_dir"):
+        load_document(doc)
+    loaded = load_document(doc, base_dir=tmp_path)
+
+    assert loaded.document[EXTERNAL_KEY]["s.json"] == {"type": "integer"}
+
+
+def test_missing_pointer_is_named(tmp_path: Path) -> None:
+    """A ref to a missing pointer in an existing file names the pointer."""
+    (tmp_path / "s.json").write_text("{}")
+    (tmp_path / "api.json").write_text(json.dumps(_ref_api("s.json#/Nope")))
+
+    with pytest.raises(SpecLoadError, match="'/Nope' does not exist"):
+        load_document(tmp_path / "api.json")
+
+
+def test_remote_refs_need_allow_remote(http_dir: tuple[Path, str]) -> None:
+    """Remote refs on a loopback server load only with allow_remote=True."""
+    root, base = http_dir
+    (root / "pet.json").write_text('{"Pet": {"type": "object"}}')
+    doc = _ref_api(f"{base}/pet.json#/Pet")
+
+    with pytest.raises(SpecLoadError, match="allow_remote"):
+        load_document(doc)
+    loaded = load_document(doc, allow_remote=True)
+
+    assert list(loaded.document[EXTERNAL_KEY].values()) == [{"type": "object"}]
+
+
+def test_relative_refs_of_url_document_are_remote(http_dir: tuple[Path, str]) -> None:
+    """A URL document's relative refs resolve against its URL, with allow_remote."""
+    root, base = http_dir
+    (root / "pet.json").write_text('{"type": "object"}')
+    (root / "api.json").write_text(json.dumps(_ref_api("pet.json")))
+
+    with pytest.raises(SpecLoadError, match="allow_remote"):
+        load_document(f"{base}/api.json")
+    loaded = load_document(f"{base}/api.json", allow_remote=True)
+
+    assert list(loaded.document[EXTERNAL_KEY].values()) == [{"type": "object"}]
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def test_yaml_alias_bomb_is_refused() -> None:
+    """A billion-laughs YAML document is refused before it expands."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    bomb = "\n".join(lines) + "\n"
+
+    with pytest.raises(SpecLoadError, match="alias"):
+        load_document(bomb)
+
+
+def test_alias_count_limit() -> None:
+    """More alias uses than the limit are refused."""
+    text = "x: &x 1\nitems:\n" + "".join("  - *x\n" for _ in range(20))
+
+    with pytest.raises(SpecLoadError, match="aliases"):
+        load_document(text, limits=Limits(max_yaml_aliases=10))
+
+
+def test_recursive_yaml_alias_is_refused() -> None:
+    """A YAML node that contains itself is refused."""
+    with pytest.raises(SpecLoadError, match="recursive"):
+        load_document("a: &a\n  b: *a\n")
+
+
+def test_non_utf8_bytes() -> None:
+    """Latin-1 bytes give a clear encoding error."""
+    with pytest.raises(SpecLoadError, match="not UTF-8"):
+        load_document("openapi: 3.0.0\ninfo: {title: caf\xe9}\n".encode("latin-1"))
+
+
+def test_oversized_garbage_is_refused() -> None:
+    """50 MB of garbage over a 10 MB limit is refused by size, unparsed."""
+    garbage = b"\x00garbage" * (50 * 1024 * 1024 // 8)
+
+    with pytest.raises(SpecLoadError, match="larger than"):
+        load_document(garbage, limits=Limits(max_bytes=10 * 1024 * 1024))
+
+
+def test_garbage_text_is_a_parse_error() -> None:
+    """Unparseable text names the position."""
+    with pytest.raises(SpecLoadError, match="not valid JSON or YAML at line"):
+        load_document("openapi: [unclosed\n  : : :\n")
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    """A file over the byte limit is refused by its size."""
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 2048)
+
+    with pytest.raises(SpecLoadError, match="larger than 1024 bytes"):
+        load_document(path, limits=Limits(max_bytes=1024))
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_deeply_nested_json_is_refused(depth: int) -> None:
+    """Deep nesting is refused with a SpecLoadError, never a RecursionError."""
+    text = "[" * depth + "]" * depth
+
+    with pytest.raises(SpecLoadError, match="nested"):
+        load_document(text)
+
+
+def test_deeply_nested_dict_is_refused() -> None:
+    """A deeply nested dict source is refused before copying."""
+    doc: dict[str, Any] = _api()
+    node = doc
+    for _ in range(1000):
+        node["x"] = {}
+        node = node["x"]
+
+    with pytest.raises(SpecLoadError, match="nested deeper"):
+        load_document(doc)
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    """A YAML list at the top level is a load error."""
+    with pytest.raises(SpecLoadError, match="not a mapping"):
+        load_document("- a\n- b\n")
+
+
+def test_missing_file() -> None:
+    """A missing path is a SpecLoadError naming the path."""
+    with pytest.raises(SpecLoadError, match="cannot read"):
+        load_document(Path("/nonexistent/api.yaml"))
