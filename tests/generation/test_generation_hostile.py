@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from gen_support import recording_server
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from chapi.errors import GenerationError
 from chapi.generation.planner import plan
-from chapi.jsonir import parse
+from chapi.jsonir import parse, schema_errors
 from chapi.specs.model import (
     ApiModel,
     MediaSchema,
@@ -249,3 +252,85 @@ def test_hostile_header_values_stay_on_one_line() -> None:
         for step in json.loads(item.content)["steps"]:
             headers.update(step["request"].get("headers", {}))
     assert headers and all("\n" not in v and "\r" not in v for v in headers.values())
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=30, deadline=None)
+@given(segment=_ANY_TEXT, example=_ANY_TEXT, tag=_ANY_TEXT, header=_ANY_TEXT)
+def test_any_spec_text_gives_parseable_files(
+    segment: str, example: str, tag: str, header: str
+) -> None:
+    """Whatever text a description holds, bash files pass bash -n and json-ir files the schema."""
+    op = Operation(
+        method="POST",
+        path="/" + segment.replace("/", "-") + "/{p}",
+        summary=example,
+        tags=(tag,),
+        parameters=(
+            Parameter(
+                name="p",
+                location="path",
+                required=True,
+                example=example,
+                has_example=True,
+            ),
+            Parameter(
+                name=header or "h",
+                location="header",
+                required=True,
+                example=example,
+                has_example=True,
+            ),
+            Parameter(
+                name=example or "q",
+                location="query",
+                required=True,
+                schema={"enum": [example]},
+            ),
+        ),
+        request_body=RequestBody(
+            required=True,
+            contents=(
+                MediaSchema(
+                    media_type="application/json",
+                    example={tag: example},
+                    has_example=True,
+                ),
+            ),
+        ),
+        responses=(Response(status="200"),),
+        security=(("k",),),
+    )
+    schemes = {
+        "k": SecurityScheme(
+            name="k", kind="apikey", location="header", param_name=header
+        )
+    }
+    api = ApiModel(
+        spec_version="3.1", title=tag, operations=(op,), security_schemes=schemes
+    )
+
+    try:
+        files = [
+            f
+            for mode in ("json-ir", "bash-curl")
+            for f in plan(api, "auth negative smoke", mode=mode).files
+        ]  # type: ignore[arg-type]
+    except GenerationError:
+        return
+
+    for item in files:
+        assert item.path.startswith("tests/") and ".." not in item.path
+        if item.mode == "json-ir":
+            assert schema_errors(json.loads(item.content)) == []
+        else:
+            done = subprocess.run(
+                ["bash", "-n"],
+                input=item.content,
+                text=True,
+                capture_output=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr

@@ -159,6 +159,7 @@ def test_azure_client_reaches_deployment_path(llm_server: FakeOpenAIServer) -> N
         timeout=5,
         transport_retries=0,
     )
+
     with LLMGenerator(config) as generator:
         result = generator.generate(
             REQUEST,

@@ -14,6 +14,10 @@ specs = pytest.importorskip("chapi.specs")
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "data" / "oas-examples").glob("*/*.json"))
 REQUEST = "smoke, auth, crud and negative tests"
+# Hybrid packs reuse the bash AUTH files and json-ir files of the other modes,
+# and a read-only environment only drops steps, so those two run on a sample
+# to keep the area fast.
+SAMPLED = {"3.0/petstore", "3.0/security", "3.1/security", "2.0/petstore", "3.1/train-travel"}
 
 
 @pytest.mark.parametrize("source", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -24,7 +28,10 @@ def test_planner_packs_pass_all_rules(source: Path) -> None:
     registry = Registry.builtins()
     failures: list[str] = []
 
-    for mode, env in (("json-ir", "local"), ("bash-curl", "local"), ("hybrid", "local"), ("json-ir", "prod")):
+    runs = [("json-ir", "local"), ("bash-curl", "local")]
+    if f"{source.parent.name}/{source.stem}" in SAMPLED:
+        runs += [("hybrid", "local"), ("json-ir", "prod")]
+    for mode, env in runs:
         try:
             result = planner.plan_pack(api, REQUEST, mode=mode, env=env)
         except GenerationError:

@@ -47,7 +47,7 @@ from .render_jsonir import render_jsonir
 from .steps import build_request, pointer, success_schema, success_statuses
 from .synth import Synthesizer
 
-__all__ = ["Mode", "PlanResult", "plan", "plan_pack", "role_mode"]
+__all__ = ["Mode", "PlanResult", "plan", "plan_pack", "resource_of", "role_mode"]
 
 logger = logging.getLogger(__name__)
 
@@ -178,11 +178,8 @@ def plan_pack(
         planned.append(
             PlannedFile(path=path, role=item.role.value, operations=item.operations)
         )
-        role_contexts.setdefault(item.role.value, []).extend(
-            k
-            for k in item.operations
-            if k not in role_contexts.get(item.role.value, [])
-        )
+        known = role_contexts.setdefault(item.role.value, [])
+        known.extend(k for k in item.operations if k not in known)
     if not rendered:
         raise GenerationError(
             "the request selected nothing that can be tested"
@@ -201,6 +198,7 @@ def plan_pack(
         operations=intent.operations,
         spec_hash=document_hash or spec_hash(api.document),
         notes=notes,
+        extra={"limit": limit},
     )
     roles = [r.value for r in intent.roles]
     covered = sorted({k for f in planned for k in f.operations})

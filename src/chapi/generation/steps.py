@@ -19,6 +19,7 @@ __all__ = [
     "RequestParts",
     "build_request",
     "pointer",
+    "scalar_text",
     "success_schema",
     "success_statuses",
 ]

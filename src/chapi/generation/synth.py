@@ -35,10 +35,13 @@ from ..specs.model import ApiModel, MediaSchema, Parameter
 from .regexgen import sample
 
 __all__ = [
+    "MAX_DEPTH",
     "MISSING",
+    "OPTIONAL_DEPTH",
     "Invalid",
     "Synthesizer",
     "rng_for",
+    "schema_type",
 ]
 
 logger = logging.getLogger(__name__)

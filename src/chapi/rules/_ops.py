@@ -14,6 +14,7 @@ and the path after ``$BASE_URL``), and auth cases cannot be known.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -244,10 +245,11 @@ def match_operation(
     """The ``METHOD /template`` key of the API operation a request hits, if any."""
     if api is None or not method or not path:
         return None
-    concrete = _PLACEHOLDER.sub("x", path)
+    decoded = unquote(path)
+    concrete = _PLACEHOLDER.sub("x", decoded)
     candidates = [op for op in api.operations if op.method == method.upper()]
     for op in candidates:
-        if op.path == path:
+        if op.path in (path, decoded):
             return op.key
     for op in candidates:
         if _template_regex(op.path).match(concrete):
