@@ -20,6 +20,7 @@ from .security import (
 )
 from .services._common import Clock
 from .services.projects import ProjectService
+from .services.specs import SpecService
 from .storage import SqlStorage, Storage
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ class Chapi:
     def projects(self) -> ProjectService:
         """Projects and environments."""
         return ProjectService(self.storage, self.keys, self._clock)
+
+    @cached_property
+    def specs(self) -> SpecService:
+        """API descriptions and the endpoint catalog."""
+        return SpecService(self.storage, self._clock)
 
     def migrate(self) -> None:
         """Apply pending database migrations now (they also run on first use)."""

@@ -31,7 +31,9 @@ API = ApiModel(
 )  # fmt: skip
 
 
-def _step(name: str, auth: str, status: list[Any], path: str = "/pets", **extra: Any) -> dict[str, Any]:
+def _step(
+    name: str, auth: str, status: list[Any], path: str = "/pets", **extra: Any
+) -> dict[str, Any]:
     return {
         "name": name,
         "operation": "GET /pets",
@@ -42,7 +44,9 @@ def _step(name: str, auth: str, status: list[Any], path: str = "/pets", **extra:
 
 
 def _doc(*steps: dict[str, Any], role: str = "AUTH") -> str:
-    return json.dumps({"jsonir": 1, "name": "t", "role": role, "steps": list(steps)}, indent=2)
+    return json.dumps(
+        {"jsonir": 1, "name": "t", "role": role, "steps": list(steps)}, indent=2
+    )
 
 
 THREE_CASES = _doc(
@@ -52,7 +56,9 @@ THREE_CASES = _doc(
 )
 
 
-def _messages(rule: Any, file: PackFile, context: RuleContext | None = None) -> list[str]:
+def _messages(
+    rule: Any, file: PackFile, context: RuleContext | None = None
+) -> list[str]:
     return [f.message for f in rule.check(file, context or RuleContext())]
 
 
@@ -62,7 +68,9 @@ def _messages(rule: Any, file: PackFile, context: RuleContext | None = None) -> 
 def test_norooturl_passes_relative_jsonir_and_base_url_bash() -> None:
     """Relative json-ir paths and curl URLs built on $BASE_URL pass; body URLs are data."""
     # Arrange
-    jsonir = PackFile("a.json", _doc(_step("s", "valid", [200], json={"photo": "https://x.io/p.png"})))
+    jsonir = PackFile(
+        "a.json", _doc(_step("s", "valid", [200], json={"photo": "https://x.io/p.png"}))
+    )
     bash = PackFile(
         "a.sh",
         'BASE_URL="${BASE_URL%/}"\ncurl -sS -d \'{"u":"http://x.io"}\' "${BASE_URL}/pets"\n'
@@ -84,8 +92,11 @@ def test_norooturl_passes_relative_jsonir_and_base_url_bash() -> None:
         ('curl "ws://10.0.0.1:9000/x"\n', "does not start with $BASE_URL"),
         ('curl "${BASE_URL}@evil.example/x"\n', "continue with '/'"),
         ('curl "${BASE_URL}//evil.example/x"\n', "names a host"),
-        ('BASE_URL=http://evil.example\ncurl "$BASE_URL/x"\n', "only come from the environment"),
-        ('HOST=127.0.0.1:8000\n', "assigned a host"),
+        (
+            'BASE_URL=http://evil.example\ncurl "$BASE_URL/x"\n',
+            "only come from the environment",
+        ),
+        ("HOST=127.0.0.1:8000\n", "assigned a host"),
         ('curl --resolve a:80:1.2.3.4 "$BASE_URL/x"\n', "reroutes"),
         ('curl -x proxy.local:3128 "$BASE_URL/x"\n', "reroutes"),
         ('curl -H "Host: evil.example" "$BASE_URL/x"\n', "redirects the request"),
@@ -108,10 +119,28 @@ def test_norooturl_refuses_hosts_in_bash(content: str, expected: str) -> None:
     ("step", "expected"),
     [
         (_step("s", "valid", [200], path="/pets"), None),
-        ({**_step("s", "valid", [200]), "request": {"method": "GET", "path": "//evil/x"}}, "not relative"),
-        ({**_step("s", "valid", [200]), "request": {"method": "GET", "path": "http://evil/x"}}, "not relative"),
-        (_step("s", "valid", [200], headers={"Host": "evil.example"}), "redirects the request"),
-        (_step("s", "valid", [200], headers={"X-Forwarded-Host": "e.example"}), "redirects the request"),
+        (
+            {
+                **_step("s", "valid", [200]),
+                "request": {"method": "GET", "path": "//evil/x"},
+            },
+            "not relative",
+        ),
+        (
+            {
+                **_step("s", "valid", [200]),
+                "request": {"method": "GET", "path": "http://evil/x"},
+            },
+            "not relative",
+        ),
+        (
+            _step("s", "valid", [200], headers={"Host": "evil.example"}),
+            "redirects the request",
+        ),
+        (
+            _step("s", "valid", [200], headers={"X-Forwarded-Host": "e.example"}),
+            "redirects the request",
+        ),
     ],
 )
 def test_norooturl_jsonir_targets(step: dict[str, Any], expected: str | None) -> None:
@@ -158,7 +187,9 @@ def test_auth_three_cases_pass() -> None:
          "auth=invalid must expect only 401 or 403"),
     ],
 )  # fmt: skip
-def test_auth_three_cases_fail(steps: tuple[dict[str, Any], ...], expected: str) -> None:
+def test_auth_three_cases_fail(
+    steps: tuple[dict[str, Any], ...], expected: str
+) -> None:
     """Missing cases and wrong expectations are errors."""
     # Arrange
     file = PackFile("auth.json", _doc(*steps), role="AUTH")
@@ -175,8 +206,12 @@ def test_auth_three_cases_ignores_unsecured_operations_and_other_roles() -> None
     # Arrange
     health = {**_step("h", "valid", [200]), "operation": "GET /health"}
     health["request"] = {"method": "GET", "path": "/health"}
-    auth_file = PackFile("auth.json", _doc(*json.loads(THREE_CASES)["steps"], health), role="AUTH")
-    smoke = PackFile("smoke.json", _doc(_step("v", "valid", [200]), role="SMOKE"), role="SMOKE")
+    auth_file = PackFile(
+        "auth.json", _doc(*json.loads(THREE_CASES)["steps"], health), role="AUTH"
+    )
+    smoke = PackFile(
+        "smoke.json", _doc(_step("v", "valid", [200]), role="SMOKE"), role="SMOKE"
+    )
 
     # Act
     messages = _messages(AuthThreeCases(), auth_file, RuleContext(api=API))
@@ -201,8 +236,12 @@ def test_auth_three_cases_reads_bash_markers() -> None:
     unmarked = 'curl -sS "$BASE_URL/pets"\n'
 
     # Act
-    good = _messages(AuthThreeCases(), PackFile("a.sh", marked, "AUTH"), RuleContext(api=API))
-    bad = _messages(AuthThreeCases(), PackFile("b.sh", unmarked, "AUTH"), RuleContext(api=API))
+    good = _messages(
+        AuthThreeCases(), PackFile("a.sh", marked, "AUTH"), RuleContext(api=API)
+    )
+    bad = _messages(
+        AuthThreeCases(), PackFile("b.sh", unmarked, "AUTH"), RuleContext(api=API)
+    )
 
     # Assert
     assert good == []
@@ -232,7 +271,10 @@ def test_json_schema_valid_passes_and_locates_violations() -> None:
     ("content", "expected"),
     [
         ("{not json", "not valid JSON"),
-        ('{"jsonir": 1, "name": "a", "name": "b", "steps": []}', "duplicate object key 'name'"),
+        (
+            '{"jsonir": 1, "name": "a", "name": "b", "steps": []}',
+            "duplicate object key 'name'",
+        ),
         ('{"jsonir": 2, "name": "a", "steps": []}', "/jsonir"),
         ("[]", "is not of type 'object'"),
     ],
@@ -255,7 +297,9 @@ def test_json_schema_valid_warns_on_unknown_operation() -> None:
     doc = _doc({**_step("s", "valid", [200]), "operation": "GET /nope"})
 
     # Act
-    findings = list(JsonSchemaValid().check(PackFile("a.json", doc), RuleContext(api=API)))
+    findings = list(
+        JsonSchemaValid().check(PackFile("a.json", doc), RuleContext(api=API))
+    )
 
     # Assert
     assert [f.severity for f in findings] == ["warning"]
@@ -295,7 +339,10 @@ def test_allowed_ops_bash(content: str, allowed: tuple[str, ...], count: int) ->
 def test_allowed_ops_jsonir() -> None:
     """json-ir request methods outside allowed_ops are errors."""
     # Arrange
-    post = {**_step("p", "valid", [201]), "request": {"method": "POST", "path": "/pets"}}
+    post = {
+        **_step("p", "valid", [201]),
+        "request": {"method": "POST", "path": "/pets"},
+    }
     file = PackFile("a.json", _doc(_step("g", "valid", [200]), post))
 
     # Act
@@ -309,7 +356,14 @@ def test_allowed_ops_jsonir() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["tests/pets/auth.json", "tests/pets/smoke.sh", "README.md", "notes.txt", "a_b-c.1.json"]
+    "path",
+    [
+        "tests/pets/auth.json",
+        "tests/pets/smoke.sh",
+        "README.md",
+        "notes.txt",
+        "a_b-c.1.json",
+    ],
 )
 def test_safe_path_accepts_plain_paths(path: str) -> None:
     """Short, relative, ASCII paths with allowed extensions pass in a hybrid pack."""
@@ -401,7 +455,10 @@ def test_no_inline_secrets_accepts_references() -> None:
         'curl -H "Authorization: Bearer ${TOKEN}" -u "$USER:$PASSWORD" "$BASE_URL/x"\n'
         'curl -H "Authorization: Bearer chapi-invalid-token" "$BASE_URL/x"\n',
     )
-    jsonir = PackFile("a.json", _doc(_step("s", "valid", [200], headers={"Authorization": "Bearer {{token}}"})))
+    jsonir = PackFile(
+        "a.json",
+        _doc(_step("s", "valid", [200], headers={"Authorization": "Bearer {{token}}"})),
+    )
 
     # Act
     messages = _messages(NoInlineSecrets(), bash, RuleContext(secrets=SECRETS))
@@ -416,14 +473,26 @@ def test_no_inline_secrets_accepts_references() -> None:
     [
         ("token=s3cr3t-token-value\n", "value of environment secret TOKEN"),
         ("q=k3y%2Fwith%2Bchars\n", "URL-encoded of environment secret KEY"),
-        ("x=" + base64.b64encode(b"alice:hunter22").decode() + "\n", "environment secret PASSWORD"),
-        ("x=" + base64.b64encode(b"bob:hunter22").decode() + "\n", "base64 token holding"),
-        ("h=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N\n", "JSON Web Token"),
+        (
+            "x=" + base64.b64encode(b"alice:hunter22").decode() + "\n",
+            "environment secret PASSWORD",
+        ),
+        (
+            "x=" + base64.b64encode(b"bob:hunter22").decode() + "\n",
+            "base64 token holding",
+        ),
+        (
+            "h=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N\n",
+            "JSON Web Token",
+        ),
         ("k=AKIAIOSFODNN7EXAMPLE\n", "AWS access key"),
         ("k=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n", "GitHub token"),
         ("k=sk-abcdefghijklmnopqrstuvwxyz012345\n", "sk-"),
         ("-----BEGIN RSA PRIVATE KEY-----\n", "private key block"),
-        ('curl -H "Authorization: Basic YWxpY2U6cGFzcw==" "$BASE_URL"\n', "literal credential"),
+        (
+            'curl -H "Authorization: Basic YWxpY2U6cGFzcw==" "$BASE_URL"\n',
+            "literal credential",
+        ),
         ('curl -H "X-API-Key: abc123" "$BASE_URL"\n', "literal credential"),
         ('curl -u "alice:letmein" "$BASE_URL"\n', "literal password"),
         ('echo "Bearer abcdef0123456789xyz"\n', "Bearer token written as a literal"),

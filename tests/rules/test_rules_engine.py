@@ -50,7 +50,11 @@ class Shouty(Rule):
     name = "Shouty"
 
     def check(self, file: PackFile, context: RuleContext) -> Iterable[Finding]:
-        yield self.finding(file, f"saw {context.secrets.get('TOKEN')}", token=context.secrets.get("TOKEN"))
+        yield self.finding(
+            file,
+            f"saw {context.secrets.get('TOKEN')}",
+            token=context.secrets.get("TOKEN"),
+        )
 
 
 def test_clean_pack_passes_and_rows_cover_each_applied_rule() -> None:
@@ -60,7 +64,9 @@ def test_clean_pack_passes_and_rows_cover_each_applied_rule() -> None:
     pack_id = uuid.uuid4()
 
     # Act
-    report = validate_pack(files, RuleContext(mode=PackMode.JSON_IR), registry=Registry.builtins())
+    report = validate_pack(
+        files, RuleContext(mode=PackMode.JSON_IR), registry=Registry.builtins()
+    )
     rows = report.rows(pack_id, NOW)
 
     # Assert
@@ -69,7 +75,9 @@ def test_clean_pack_passes_and_rows_cover_each_applied_rule() -> None:
     assert ("tests/smoke.json", "JsonSchemaValid") in pairs
     assert ("tests/smoke.json", "NoDangerousShell") not in pairs
     assert ("*", "SafePath") in pairs
-    assert all(r.passed and r.runpack_id == pack_id and r.created_at == NOW for r in rows)
+    assert all(
+        r.passed and r.runpack_id == pack_id and r.created_at == NOW for r in rows
+    )
     json.dumps([r.details for r in rows])
 
 
@@ -97,7 +105,9 @@ def test_crashing_rule_becomes_an_error_finding() -> None:
     registry = Registry([Exploding()])
 
     # Act
-    report = validate_pack([PackFile("a.json", GOOD_JSON)], RuleContext(), registry=registry)
+    report = validate_pack(
+        [PackFile("a.json", GOOD_JSON)], RuleContext(), registry=registry
+    )
 
     # Assert
     assert [f.rule for f in report.errors] == ["Exploding"]
@@ -127,14 +137,22 @@ def test_rule_policy_disables_and_rerates_rules() -> None:
 
     # Act
     disabled = validate_pack(
-        files, RuleContext(), registry, policies=[("rule", {"rule": "NoDangerousShell", "enabled": False})]
+        files,
+        RuleContext(),
+        registry,
+        policies=[("rule", {"rule": "NoDangerousShell", "enabled": False})],
     )
     warned = validate_pack(
-        files, RuleContext(), registry, policies=[("rule", {"rule": "NoDangerousShell", "severity": "warning"})]
+        files,
+        RuleContext(),
+        registry,
+        policies=[("rule", {"rule": "NoDangerousShell", "severity": "warning"})],
     )
 
     # Assert
-    assert disabled.passed and not any(o.rule == "NoDangerousShell" for o in disabled.outcomes)
+    assert disabled.passed and not any(
+        o.rule == "NoDangerousShell" for o in disabled.outcomes
+    )
     assert warned.passed and [f.rule for f in warned.warnings] == ["NoDangerousShell"]
 
 
@@ -161,8 +179,14 @@ def test_same_inputs_give_identical_rows() -> None:
     files = [PackFile("b.sh", "eval x\nsudo y\n"), PackFile("a.json", "{")]
 
     # Act
-    first = [f.to_dict() for f in validate_pack(files, RuleContext(), Registry.builtins()).findings]
-    second = [f.to_dict() for f in validate_pack(files, RuleContext(), Registry.builtins()).findings]
+    first = [
+        f.to_dict()
+        for f in validate_pack(files, RuleContext(), Registry.builtins()).findings
+    ]
+    second = [
+        f.to_dict()
+        for f in validate_pack(files, RuleContext(), Registry.builtins()).findings
+    ]
 
     # Assert
     assert first == second and len(first) >= 3
@@ -189,8 +213,12 @@ def _named(name: str) -> Rule:
 def test_entry_point_object_is_loaded_and_a_broken_one_is_reported() -> None:
     """Injected entry points load as rules; a broken plugin becomes an error finding."""
     # Arrange
-    good = EntryPoint(name="Exploding", value=f"{__name__}:Exploding", group="chapi.rules")
-    broken = EntryPoint(name="Missing", value="no_such_module_xyz:Rule", group="chapi.rules")
+    good = EntryPoint(
+        name="Exploding", value=f"{__name__}:Exploding", group="chapi.rules"
+    )
+    broken = EntryPoint(
+        name="Missing", value="no_such_module_xyz:Rule", group="chapi.rules"
+    )
     registry = Registry()
 
     # Act
@@ -223,8 +251,12 @@ def test_fake_distribution_on_sys_path_adds_a_rule(
     )
     info = tmp_path / "chapi_fake_plugin-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: chapi-fake-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[chapi.rules]\nNoTodo = chapi_fake_plugin:NoTodo\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: chapi-fake-plugin\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[chapi.rules]\nNoTodo = chapi_fake_plugin:NoTodo\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
 
     # Act

@@ -12,12 +12,20 @@ from chapi.rules import PackFile, Registry, RuleContext, validate_pack
 planner = pytest.importorskip("chapi.generation.planner")
 specs = pytest.importorskip("chapi.specs")
 
-EXAMPLES = sorted((Path(__file__).parents[1] / "data" / "oas-examples").glob("*/*.json"))
+EXAMPLES = sorted(
+    (Path(__file__).parents[1] / "data" / "oas-examples").glob("*/*.json")
+)
 REQUEST = "smoke, auth, crud and negative tests"
 # Hybrid packs reuse the bash AUTH files and json-ir files of the other modes,
 # and a read-only environment only drops steps, so those two run on a sample
 # to keep the area fast.
-SAMPLED = {"3.0/petstore", "3.0/security", "3.1/security", "2.0/petstore", "3.1/train-travel"}
+SAMPLED = {
+    "3.0/petstore",
+    "3.0/security",
+    "3.1/security",
+    "2.0/petstore",
+    "3.1/train-travel",
+}
 
 
 @pytest.mark.parametrize("source", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -47,7 +55,9 @@ def test_planner_packs_pass_all_rules(source: Path) -> None:
         )
 
         # Act
-        report = validate_pack(files, context, registry, policies=[("require-auth", {})])
+        report = validate_pack(
+            files, context, registry, policies=[("require-auth", {})]
+        )
 
         # Assert (collected so one run shows every mode's problems)
         failures += [f"{mode}/{env}: {finding}" for finding in report.errors]

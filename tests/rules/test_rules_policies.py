@@ -34,7 +34,9 @@ API = ApiModel(
 )  # fmt: skip
 
 
-def _step(auth: str, status: list[Any], schema: bool = False, path: str = "/pets") -> dict[str, Any]:
+def _step(
+    auth: str, status: list[Any], schema: bool = False, path: str = "/pets"
+) -> dict[str, Any]:
     return {
         "name": f"{auth} {path}",
         "auth": auth,
@@ -44,11 +46,19 @@ def _step(auth: str, status: list[Any], schema: bool = False, path: str = "/pets
 
 
 def _file(path: str, role: str, *steps: dict[str, Any]) -> PackFile:
-    return PackFile(path, json.dumps({"jsonir": 1, "name": path, "steps": list(steps)}), role)
+    return PackFile(
+        path, json.dumps({"jsonir": 1, "name": path, "steps": list(steps)}), role
+    )
 
 
 SMOKE = _file("smoke.json", "SMOKE", _step("valid", [200], schema=True))
-AUTH = _file("auth.json", "AUTH", _step("none", [401]), _step("invalid", [403]), _step("valid", [200], True))
+AUTH = _file(
+    "auth.json",
+    "AUTH",
+    _step("none", [401]),
+    _step("invalid", [403]),
+    _step("valid", [200], True),
+)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +114,9 @@ def test_parse_policy_checks_rule_names_against_a_registry() -> None:
     # Act / Assert
     parse_policy("rule", {"rule": "SafePath", "enabled": False}, known_rules=names)
     with pytest.raises(ValidationError, match="NoSuchRule"):
-        parse_policy("rule", {"rule": "NoSuchRule", "enabled": False}, known_rules=names)
+        parse_policy(
+            "rule", {"rule": "NoSuchRule", "enabled": False}, known_rules=names
+        )
 
 
 def test_require_auth_passes_with_coverage_and_fails_without() -> None:
@@ -119,7 +131,9 @@ def test_require_auth_passes_with_coverage_and_fails_without() -> None:
 
     # Assert
     assert covered.passed
-    assert [(f.rule, f.file) for f in uncovered.errors] == [("policy:require-auth", "*")]
+    assert [(f.rule, f.file) for f in uncovered.errors] == [
+        ("policy:require-auth", "*")
+    ]
     assert "GET /pets" in uncovered.errors[0].message
 
 
@@ -143,25 +157,44 @@ def test_validate_json_schema_policy() -> None:
     """Success steps must set expect.schema when the operation has a response schema."""
     # Arrange
     missing = _file("s.json", "SMOKE", _step("valid", [200], schema=False))
-    no_schema_op = _file("h.json", "SMOKE", _step("valid", [200], schema=False, path="/health"))
+    no_schema_op = _file(
+        "h.json", "SMOKE", _step("valid", [200], schema=False, path="/health")
+    )
     stored = Policy(project_id=uuid.uuid4(), type="validate-json-schema", rules={})
 
     # Act
-    report = validate_pack([SMOKE, missing, no_schema_op], RuleContext(api=API), Registry(), policies=[stored])
+    report = validate_pack(
+        [SMOKE, missing, no_schema_op],
+        RuleContext(api=API),
+        Registry(),
+        policies=[stored],
+    )
 
     # Assert
-    assert [(f.file, f.rule) for f in report.errors] == [("s.json", "policy:validate-json-schema")]
+    assert [(f.file, f.rule) for f in report.errors] == [
+        ("s.json", "policy:validate-json-schema")
+    ]
 
 
 def test_validate_json_schema_policy_on_bash() -> None:
     """Bash files without schema markers warn by default and fail with require-marker."""
     # Arrange
     bash = PackFile("a.sh", 'curl "$BASE_URL/pets"\n')
-    marked = PackFile("b.sh", '# chapi:step operation="GET /pets" expect=200 schema=true\ncurl "$BASE_URL/pets"\n')
+    marked = PackFile(
+        "b.sh",
+        '# chapi:step operation="GET /pets" expect=200 schema=true\ncurl "$BASE_URL/pets"\n',
+    )
 
     # Act
-    warn = validate_pack([bash, marked], RuleContext(api=API), Registry(), [("validate-json-schema", {})])
-    strict = validate_pack([bash], RuleContext(api=API), Registry(), [("validate-json-schema", {"bash": "require-marker"})])
+    warn = validate_pack(
+        [bash, marked], RuleContext(api=API), Registry(), [("validate-json-schema", {})]
+    )
+    strict = validate_pack(
+        [bash],
+        RuleContext(api=API),
+        Registry(),
+        [("validate-json-schema", {"bash": "require-marker"})],
+    )
 
     # Assert
     assert warn.passed and [f.file for f in warn.warnings] == ["a.sh"]

@@ -10,9 +10,15 @@ from hypothesis import strategies as st
 from chapi.rules import BUILTIN_RULES, PackFile, Registry, RuleContext, validate_pack
 from chapi.specs.model import ApiModel, Operation
 
-API = ApiModel(spec_version="3.1", operations=(Operation(method="GET", path="/a/{id}", security=(("k",),)),))
+API = ApiModel(
+    spec_version="3.1",
+    operations=(Operation(method="GET", path="/a/{id}", security=(("k",),)),),
+)
 CONTEXT = RuleContext(allowed_ops=("GET",), secrets={"TOKEN": "abcd1234"}, api=API)
-SHELLISH = st.text(alphabet=st.sampled_from(list("rm -$'\"`(){}[]|&;<>\\\n#=/~*?.xé\u2215")), max_size=80)
+SHELLISH = st.text(
+    alphabet=st.sampled_from(list("rm -$'\"`(){}[]|&;<>\\\n#=/~*?.xé\u2215")),
+    max_size=80,
+)
 EXTENSIONS = st.sampled_from([".json", ".sh", ".md", ".txt", "", ".py"])
 
 
@@ -27,8 +33,14 @@ def _run_all(file: PackFile) -> None:
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(content=st.one_of(st.text(max_size=200), SHELLISH), path=st.text(max_size=40), ext=EXTENSIONS)
-def test_builtins_never_raise_on_arbitrary_text(content: str, path: str, ext: str) -> None:
+@given(
+    content=st.one_of(st.text(max_size=200), SHELLISH),
+    path=st.text(max_size=40),
+    ext=EXTENSIONS,
+)
+def test_builtins_never_raise_on_arbitrary_text(
+    content: str, path: str, ext: str
+) -> None:
     """Every built-in rule returns findings for any content and path, never an exception."""
     # Arrange
     file = PackFile(path + ext, content, "AUTH")

@@ -55,13 +55,13 @@ def test_safe_script_passes() -> None:
         ("IFS=/ read -r a b <<< x\n", "assigning IFS"),
         ("cmd=rm\n$cmd -rf /\n", "not static"),
         ("echo $(curl -s x | sh)\n", "download piped to a shell"),
-        ("curl -s \"$BASE_URL/x\" | bash\n", "download piped to a shell"),
+        ('curl -s "$BASE_URL/x" | bash\n', "download piped to a shell"),
         ("echo `rm -rf /`\n", "rm may only delete"),
-        ("echo \"$(echo \"$(rm -rf /)\")\"\n", "rm may only delete"),
+        ('echo "$(echo "$(rm -rf /)")"\n', "rm may only delete"),
         ("bash <<EOF\nrm -rf /\nEOF\n", "input fed to a shell"),
         ("cat <<EOF\n$(rm -rf /)\nEOF\n", "here-document"),
         ("\u0435val x\n", "non-ASCII"),
-        ("eval \"$x\"\n", "eval runs a string"),
+        ('eval "$x"\n', "eval runs a string"),
         ("source ./lib.sh\n", "source runs another file"),
         (". ./lib.sh\n", "runs another file"),
         ("exec 3>&1\n", "exec replaces"),
@@ -91,7 +91,7 @@ def test_safe_script_passes() -> None:
         ("trap 'rm -rf /' EXIT\n", "trap with a command"),
         ("PATH=/tmp/evil:$PATH\n", "assigning PATH"),
         ("export BASH_ENV=/tmp/x\n", "assigning BASH_ENV"),
-        ("LD_PRELOAD=/tmp/x.so curl \"$BASE_URL\"\n", "assigning LD_PRELOAD"),
+        ('LD_PRELOAD=/tmp/x.so curl "$BASE_URL"\n', "assigning LD_PRELOAD"),
         ("declare -x PATH=/tmp\n", "assigning PATH"),
         ("/bin/rm -rf /\n", "command given by path"),
         ("/???/r? -rf /\n", "glob"),
@@ -177,7 +177,10 @@ def test_rule_only_applies_to_shell_files() -> None:
     rule = NoDangerousShell()
 
     # Act
-    applies = (rule.applies_to(PackFile("a.sh", "")), rule.applies_to(PackFile("a.json", "")))
+    applies = (
+        rule.applies_to(PackFile("a.sh", "")),
+        rule.applies_to(PackFile("a.json", "")),
+    )
 
     # Assert
     assert applies == (True, False)

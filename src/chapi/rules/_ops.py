@@ -14,9 +14,9 @@ and the path after ``$BASE_URL``), and auth cases cannot be known.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ._jsondoc import load_json
 from ._shell import (

@@ -415,7 +415,7 @@ def _set_aside_preludes(text: str) -> tuple[str, frozenset[str]]:
     for prelude in trusted_preludes():
         index = text.find(prelude)
         if index >= 0:
-            blank = re.sub(r"[^\n]", " ", prelude)
+            blank = "\n" * prelude.count("\n")  # keeps the line numbers of what follows
             names = frozenset(_FUNCTION_DEF.findall(prelude))
             return text[:index] + blank + text[index + len(prelude) :], names
     return text, frozenset()

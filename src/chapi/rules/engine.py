@@ -116,32 +116,32 @@ def _tune(
     return tuned
 
 
-def _run_rule(
-    rule: RuleLike, files: Sequence[PackFile], context: RuleContext
-) -> list[Outcome]:
+def _check_file(rule: RuleLike, file: PackFile, context: RuleContext) -> Outcome | None:
     name = rule.name
-    settings = context.setting(name)
-    outcomes: list[Outcome] = []
-    for file in files:
-        try:
-            if not rule.applies_to(file):
-                continue
-            found = _tune(rule.check(file, context), settings, name, file.path)
-        except Exception as exc:  # a rule's crash is reported, never raised
-            found = [_crash(name, file.path, exc)]
-        outcomes.append(Outcome(file.path, name, tuple(found)))
+    try:
+        if not rule.applies_to(file):
+            return None
+        found = _tune(rule.check(file, context), context.setting(name), name, file.path)
+    except Exception as exc:  # a rule's crash is reported, never raised
+        found = [_crash(name, file.path, exc)]
+    return Outcome(file.path, name, tuple(found))
+
+
+def _check_pack(
+    rule: RuleLike, files: Sequence[PackFile], context: RuleContext
+) -> Outcome | None:
+    name = rule.name
     check_pack = getattr(rule, "check_pack", None)
-    if callable(check_pack):
-        try:
-            result = check_pack(files, context)
-            pack_found = (
-                None if result is None else _tune(result, settings, name, PACK_SCOPE)
-            )
-        except Exception as exc:  # a rule's crash is reported, never raised
-            pack_found = [_crash(name, PACK_SCOPE, exc)]
-        if pack_found is not None:
-            outcomes.append(Outcome(PACK_SCOPE, name, tuple(pack_found)))
-    return outcomes
+    if not callable(check_pack):
+        return None
+    try:
+        result = check_pack(files, context)
+        if result is None:
+            return None
+        found = _tune(result, context.setting(name), name, PACK_SCOPE)
+    except Exception as exc:  # a rule's crash is reported, never raised
+        found = [_crash(name, PACK_SCOPE, exc)]
+    return Outcome(PACK_SCOPE, name, tuple(found))
 
 
 def _mask(outcome: Outcome, secrets: Sequence[str]) -> Outcome:
@@ -218,9 +218,17 @@ def validate_pack(
         if context.setting(error.name).enabled:
             finding = Finding(rule=error.name, file=PACK_SCOPE, message=error.message)
             outcomes.append(Outcome(PACK_SCOPE, error.name, (finding,)))
-    for rule in rules:
-        if context.setting(rule.name).enabled:
-            outcomes.extend(_run_rule(rule, pack, context))
+    active = [rule for rule in rules if context.setting(rule.name).enabled]
+    # File by file, so each file's parse (cached) serves every rule in turn.
+    for file in pack:
+        for rule in active:
+            outcome = _check_file(rule, file, context)
+            if outcome is not None:
+                outcomes.append(outcome)
+    for rule in active:
+        pack_outcome = _check_pack(rule, pack, context)
+        if pack_outcome is not None:
+            outcomes.append(pack_outcome)
     for name, path, found in evaluate_policies(specs, pack, context):
         outcomes.append(Outcome(path, name, tuple(found)))
 

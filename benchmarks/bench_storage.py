@@ -1,0 +1,203 @@
+"""Bulk insert and read-back of endpoint-catalog rows through chapi's storage adapter,
+against a plain driver-level ``executemany`` of the same rows, on SQLite and PostgreSQL.
+
+Run: ``python -m benchmarks.bench_storage [--rows 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+
+from chapi import domain as d
+from chapi.storage import SqlStorage
+from chapi.storage.tables import metadata
+
+PG_ADMIN = os.environ.get("CHAPI_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+COLUMNS = (
+    "id, project_id, spec_id, method, path, summary, auth, req_content, "
+    "success_content, operation_id, tags, created_at"
+)
+
+
+def make_rows(n: int, project_id: uuid.UUID, spec_id: uuid.UUID) -> list[d.Endpoint]:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        d.Endpoint(
+            project_id=project_id,
+            spec_id=spec_id,
+            method="GET",
+            path=f"/resources/{i}/items/{{item_id}}",
+            summary=f"List items of resource {i}",
+            auth="bearer",
+            req_content="-",
+            success_content="200:application/json",
+            operation_id=f"items/list-{i}",
+            tags=["items"],
+            created_at=now,
+        )
+        for i in range(n)
+    ]
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def adapter_run(storage: SqlStorage, rows: list[d.Endpoint]) -> tuple[float, float]:
+    """Insert through the repository, then read every row back as domain objects."""
+    project = d.Project(name=f"bench-{uuid.uuid4()}", id=rows[0].project_id)
+    spec = d.ApiSpec(id=rows[0].spec_id, project_id=project.id, version="1", raw_json={})
+    with storage.unit_of_work() as uow:
+        uow.projects.add(project)
+        uow.commit()
+
+    def insert() -> None:
+        with storage.unit_of_work() as uow:
+            uow.specs.add(spec, rows)
+            uow.commit()
+
+    def read() -> None:
+        with storage.unit_of_work() as uow:
+            assert len(uow.specs.endpoints(spec.id)) == len(rows)
+
+    return timed(insert), timed(read)
+
+
+def sqlite_driver_run(path: Path, rows: list[d.Endpoint]) -> tuple[float, float]:
+    """The same rows with sqlite3's executemany, values prepared as the adapter stores them."""
+    import json
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys=ON")
+    project_id = rows[0].project_id.hex
+    conn.execute(
+        "INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        (project_id, f"raw-{uuid.uuid4()}", "2026-01-01 00:00:00", "2026-01-01 00:00:00"),
+    )
+    conn.execute(
+        "INSERT INTO api_specs (id, project_id, version, raw_json, warnings, created_at) "
+        "VALUES (?, ?, '1', '{}', '[]', '2026-01-01 00:00:00')",
+        (rows[0].spec_id.hex, project_id),
+    )
+    conn.commit()
+
+    def insert() -> None:
+        values = [
+            (
+                e.id.hex, e.project_id.hex, e.spec_id.hex, e.method.value, e.path, e.summary,
+                e.auth, e.req_content, e.success_content, e.operation_id, json.dumps(e.tags),
+                e.created_at.replace(tzinfo=None).isoformat(sep=" "),
+            )
+            for e in rows
+        ]
+        conn.executemany(f"INSERT INTO endpoint_catalog ({COLUMNS}) VALUES ({', '.join('?' * 12)})", values)
+        conn.commit()
+
+    def read() -> None:
+        found = conn.execute(
+            f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ?", (rows[0].spec_id.hex,)
+        ).fetchall()
+        assert len(found) == len(rows)
+
+    result = timed(insert), timed(read)
+    conn.close()
+    return result
+
+
+def pg_driver_run(dsn: str, rows: list[d.Endpoint]) -> tuple[float, float]:
+    """The same rows with psycopg's executemany (pipeline mode), native types."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO projects (id, name) VALUES (%s, %s)",
+            (rows[0].project_id, f"raw-{uuid.uuid4()}"),
+        )
+        conn.execute(
+            "INSERT INTO api_specs (id, project_id, version, raw_json) VALUES (%s, %s, '1', '{}')",
+            (rows[0].spec_id, rows[0].project_id),
+        )
+        conn.commit()
+
+        def insert() -> None:
+            values = [
+                (
+                    e.id, e.project_id, e.spec_id, e.method.value, e.path, e.summary, e.auth,
+                    e.req_content, e.success_content, e.operation_id, Jsonb(e.tags), e.created_at,
+                )
+                for e in rows
+            ]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO endpoint_catalog ({COLUMNS}) VALUES ({', '.join(['%s'] * 12)})",
+                    values,
+                )
+            conn.commit()
+
+        def read() -> None:
+            found = conn.execute(
+                f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = %s", (rows[0].spec_id,)
+            ).fetchall()
+            assert len(found) == len(rows)
+
+        return timed(insert), timed(read)
+
+
+def report(backend: str, n: int, ours: tuple[float, float], plain: tuple[float, float]) -> None:
+    for label, mine, ref in (("insert", ours[0], plain[0]), ("read", ours[1], plain[1])):
+        print(
+            f"{backend:10} {label:6}  chapi {n / mine:>9,.0f} rows/s   "
+            f"driver {n / ref:>9,.0f} rows/s   ratio {mine / ref:4.2f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    n = parser.parse_args().rows
+    print(f"{n:,} endpoint-catalog rows; ratio = chapi time / driver time (lower is better)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = SqlStorage(f"sqlite:///{tmp}/chapi.db")
+        storage.migrate()
+        ours = adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        plain = sqlite_driver_run(Path(tmp) / "chapi.db", make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        storage.close()
+        report("sqlite", n, ours, plain)
+
+    name = f"chapi_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_ADMIN).set(database=name)
+    try:
+        storage = SqlStorage(url.render_as_string(hide_password=False))
+        storage.migrate()
+        ours = adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        storage.close()
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        plain = pg_driver_run(dsn, make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        report("postgresql", n, ours, plain)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    assert metadata is not None
+
+
+if __name__ == "__main__":
+    main()
