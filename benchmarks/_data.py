@@ -26,13 +26,18 @@ def github_spec_path() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            ["npm", "pack", GITHUB_PACKAGE, "--silent"], cwd=tmp, check=True, capture_output=True
+            ["npm", "pack", GITHUB_PACKAGE, "--silent"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
         )
         tarball = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(tarball) as archive:
             member = archive.extractfile(GITHUB_MEMBER)
             if member is None:
-                raise FileNotFoundError(f"{GITHUB_MEMBER} missing from {GITHUB_PACKAGE}")
+                raise FileNotFoundError(
+                    f"{GITHUB_MEMBER} missing from {GITHUB_PACKAGE}"
+                )
             with open(target.with_suffix(".tmp"), "wb") as out:
                 shutil.copyfileobj(member, out)
     target.with_suffix(".tmp").rename(target)

@@ -94,13 +94,19 @@ def main() -> None:
     mb = 1024 * 1024
     print(f"file: {figures['file']} ({figures['bytes'] / mb:.1f} MB)")
     print(f"operations: {figures['operations']}, findings: {figures['findings']}")
-    print(f"chapi prepare_import (parse+bundle+validate+normalize): {figures['chapi_import_s']:.2f} s")
+    print(
+        f"chapi prepare_import (parse+bundle+validate+normalize): {figures['chapi_import_s']:.2f} s"
+    )
     print(f"chapi peak traced memory: {figures['chapi_peak_traced_bytes'] / mb:.0f} MB")
     print(f"openapi_spec_validator.validate() alone: {figures['osv_validate_s']:.2f} s")
     print(f"  ratio (validator alone / chapi import): {figures['speedup_vs_osv']:.1f}x")
     if figures["schemathesis_load_s"] is not None:
-        print(f"schemathesis from_path + operations: {figures['schemathesis_load_s']:.2f} s")
-        print(f"  ratio (schemathesis / chapi import): {figures['speedup_vs_schemathesis']:.1f}x")
+        print(
+            f"schemathesis from_path + operations: {figures['schemathesis_load_s']:.2f} s"
+        )
+        print(
+            f"  ratio (schemathesis / chapi import): {figures['speedup_vs_schemathesis']:.1f}x"
+        )
     else:
         print("schemathesis not installed (pip install 'chapi[bench]')")
 

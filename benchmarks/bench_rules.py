@@ -31,11 +31,12 @@ from jsonschema import Draft202012Validator
 
 from chapi.generation.planner import plan_pack
 from chapi.jsonir import schema
-from chapi.rules import PackFile, Registry, RuleContext, validate_pack
-from chapi.rules import _jsondoc, _shell
+from chapi.rules import PackFile, Registry, RuleContext, _jsondoc, _shell, validate_pack
 from chapi.specs import prepare_import
 
-SPEC = Path(__file__).resolve().parent.parent / "tests/data/oas-examples/3.0/petstore.json"
+SPEC = (
+    Path(__file__).resolve().parent.parent / "tests/data/oas-examples/3.0/petstore.json"
+)
 REQUEST = "smoke, auth, crud and negative tests"
 
 
@@ -61,11 +62,17 @@ def _pack(count: int) -> tuple[list[PackFile], Any]:
         document = json.loads(source.content)
         document["name"] = f"{document['name']} #{index}"
         files.append(
-            PackFile(f"c{index}/{source.path}", json.dumps(document, indent=2), source.role)
+            PackFile(
+                f"c{index}/{source.path}", json.dumps(document, indent=2), source.role
+            )
         )
         script = bash_files[index % len(bash_files)]
         files.append(
-            PackFile(f"c{index}/{script.path}", f"{script.content}# copy {index}\n", script.role)
+            PackFile(
+                f"c{index}/{script.path}",
+                f"{script.content}# copy {index}\n",
+                script.role,
+            )
         )
         index += 1
     return files[:count], api
@@ -104,8 +111,12 @@ def main() -> None:
     validation = _median_seconds(validate, args.repeat)
     baseline = _median_seconds(reference, args.repeat)
     print(f"pack: {len(files)} files ({len(documents)} json-ir, {len(bash)} bash)")
-    print(f"validate_pack (7 rules):  {validation:8.3f} s  {len(files) / validation:9.1f} files/s")
-    print(f"reference (parse+schema): {baseline:8.3f} s  {len(files) / baseline:9.1f} files/s")
+    print(
+        f"validate_pack (7 rules):  {validation:8.3f} s  {len(files) / validation:9.1f} files/s"
+    )
+    print(
+        f"reference (parse+schema): {baseline:8.3f} s  {len(files) / baseline:9.1f} files/s"
+    )
     print(f"ratio validate / reference: {validation / baseline:.2f}")
 
 

@@ -64,7 +64,10 @@ def _pack(files: int, steps: int, pets: int) -> list[PackFile]:
                 {
                     "name": f"read pet {(f * steps + s) % pets + 1}",
                     "operation": "GET /pets/{petId}",
-                    "request": {"method": "GET", "path": f"/pets/{(f * steps + s) % pets + 1}"},
+                    "request": {
+                        "method": "GET",
+                        "path": f"/pets/{(f * steps + s) % pets + 1}",
+                    },
                     "expect": {
                         "status": [200],
                         "schema": True,
@@ -78,8 +81,12 @@ def _pack(files: int, steps: int, pets: int) -> list[PackFile]:
     return pack
 
 
-async def _bare(base_url: str, files: int, steps: int, pets: int, concurrency: int) -> int:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+async def _bare(
+    base_url: str, files: int, steps: int, pets: int, concurrency: int
+) -> int:
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency
+    )
     headers = {"Authorization": f"Bearer {TOKEN}"}
     semaphore = asyncio.Semaphore(concurrency)
     sent = 0
@@ -113,7 +120,9 @@ def _peak(action: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def _schemathesis(base_url: str, max_examples: int, workers: int) -> tuple[float, str] | None:
+def _schemathesis(
+    base_url: str, max_examples: int, workers: int
+) -> tuple[float, str] | None:
     st = shutil.which("st", path=str(__import__("pathlib").Path(sys.executable).parent))
     if st is None:
         return None
@@ -139,7 +148,9 @@ def _schemathesis(base_url: str, max_examples: int, workers: int) -> tuple[float
             folder,
         ]
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=folder, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, cwd=folder, check=False
+        )
         elapsed = time.perf_counter() - started
         tail = (done.stdout.strip().splitlines() or [""])[-1]
     return elapsed, tail
@@ -195,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
             return outcome
 
         def bare() -> int:
-            return asyncio.run(_bare(base_url, args.files, args.steps, pets, args.concurrency))
+            return asyncio.run(
+                _bare(base_url, args.files, args.steps, pets, args.concurrency)
+            )
 
         ours()  # warm-up: imports, validator and first connections
         bare()
@@ -208,17 +221,25 @@ def main(argv: list[str] | None = None) -> int:
         ours_peak = _peak(ours)
         bare_peak = _peak(bare)
 
-        print(f"requests per run: {total} ({args.files} files x {args.steps} steps), "
-              f"concurrency {args.concurrency}, median of {args.rounds} rounds")
-        print(f"chapi json-ir executor : {ours_rps:8.0f} req/s   peak {ours_peak / 1e6:6.1f} MB")
-        print(f"bare httpx loop        : {bare_rps:8.0f} req/s   peak {bare_peak / 1e6:6.1f} MB")
+        print(
+            f"requests per run: {total} ({args.files} files x {args.steps} steps), "
+            f"concurrency {args.concurrency}, median of {args.rounds} rounds"
+        )
+        print(
+            f"chapi json-ir executor : {ours_rps:8.0f} req/s   peak {ours_peak / 1e6:6.1f} MB"
+        )
+        print(
+            f"bare httpx loop        : {bare_rps:8.0f} req/s   peak {bare_peak / 1e6:6.1f} MB"
+        )
         print(f"ratio executor / bare  : {ours_rps / bare_rps:.2f} (target >= 0.80)")
 
         if not args.no_schemathesis:
             before = count()
             result = _schemathesis(base_url, args.st_examples, args.concurrency)
             if result is None:
-                print("schemathesis           : not installed (pip install 'chapi[bench]')")
+                print(
+                    "schemathesis           : not installed (pip install 'chapi[bench]')"
+                )
             else:
                 elapsed, tail = result
                 sent = count() - before

@@ -81,7 +81,10 @@ def _percentile(values: list[float], q: float) -> float:
 def measure(size: int = 100_000, rounds: int = 5) -> dict[str, Any]:
     """Index build time and search latency percentiles, in milliseconds."""
     rows = synthesize(size)
-    queries = [q["query"] for q in json.loads((DATA / "search_queries.json").read_text())["queries"]]
+    queries = [
+        q["query"]
+        for q in json.loads((DATA / "search_queries.json").read_text())["queries"]
+    ]
 
     start = time.perf_counter()
     index = SearchIndex.build(rows)
@@ -112,11 +115,17 @@ def measure(size: int = 100_000, rounds: int = 5) -> dict[str, Any]:
 def main() -> None:
     """Print the figures."""
     figures = measure()
-    print(f"catalog: {figures['entries']} entries; index built in {figures['build_s']:.2f} s")
-    print(f"SearchIndex.search over {figures['queries']} queries: "
-          f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms")
-    print(f"reference linear word-overlap scan: p50 {figures['scan_p50_ms']:.1f} ms "
-          f"(ratio {figures['scan_p50_ms'] / figures['p50_ms']:.1f}x)")
+    print(
+        f"catalog: {figures['entries']} entries; index built in {figures['build_s']:.2f} s"
+    )
+    print(
+        f"SearchIndex.search over {figures['queries']} queries: "
+        f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms"
+    )
+    print(
+        f"reference linear word-overlap scan: p50 {figures['scan_p50_ms']:.1f} ms "
+        f"(ratio {figures['scan_p50_ms'] / figures['p50_ms']:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

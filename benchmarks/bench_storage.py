@@ -25,7 +25,9 @@ from chapi import domain as d
 from chapi.storage import SqlStorage
 from chapi.storage.tables import metadata
 
-PG_ADMIN = os.environ.get("CHAPI_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get(
+    "CHAPI_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 COLUMNS = (
     "id, project_id, spec_id, method, path, summary, auth, req_content, "
@@ -62,7 +64,9 @@ def timed(fn: Callable[[], Any]) -> float:
 def adapter_run(storage: SqlStorage, rows: list[d.Endpoint]) -> tuple[float, float]:
     """Insert through the repository, then read every row back as domain objects."""
     project = d.Project(name=f"bench-{uuid.uuid4()}", id=rows[0].project_id)
-    spec = d.ApiSpec(id=rows[0].spec_id, project_id=project.id, version="1", raw_json={})
+    spec = d.ApiSpec(
+        id=rows[0].spec_id, project_id=project.id, version="1", raw_json={}
+    )
     with storage.unit_of_work() as uow:
         uow.projects.add(project)
         uow.commit()
@@ -88,7 +92,12 @@ def sqlite_driver_run(path: Path, rows: list[d.Endpoint]) -> tuple[float, float]
     project_id = rows[0].project_id.hex
     conn.execute(
         "INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-        (project_id, f"raw-{uuid.uuid4()}", "2026-01-01 00:00:00", "2026-01-01 00:00:00"),
+        (
+            project_id,
+            f"raw-{uuid.uuid4()}",
+            "2026-01-01 00:00:00",
+            "2026-01-01 00:00:00",
+        ),
     )
     conn.execute(
         "INSERT INTO api_specs (id, project_id, version, raw_json, warnings, created_at) "
@@ -100,18 +109,31 @@ def sqlite_driver_run(path: Path, rows: list[d.Endpoint]) -> tuple[float, float]
     def insert() -> None:
         values = [
             (
-                e.id.hex, e.project_id.hex, e.spec_id.hex, e.method.value, e.path, e.summary,
-                e.auth, e.req_content, e.success_content, e.operation_id, json.dumps(e.tags),
+                e.id.hex,
+                e.project_id.hex,
+                e.spec_id.hex,
+                e.method.value,
+                e.path,
+                e.summary,
+                e.auth,
+                e.req_content,
+                e.success_content,
+                e.operation_id,
+                json.dumps(e.tags),
                 e.created_at.replace(tzinfo=None).isoformat(sep=" "),
             )
             for e in rows
         ]
-        conn.executemany(f"INSERT INTO endpoint_catalog ({COLUMNS}) VALUES ({', '.join('?' * 12)})", values)
+        conn.executemany(
+            f"INSERT INTO endpoint_catalog ({COLUMNS}) VALUES ({', '.join('?' * 12)})",
+            values,
+        )
         conn.commit()
 
     def read() -> None:
         found = conn.execute(
-            f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ?", (rows[0].spec_id.hex,)
+            f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ?",
+            (rows[0].spec_id.hex,),
         ).fetchall()
         assert len(found) == len(rows)
 
@@ -136,8 +158,18 @@ def pg_driver_run(dsn: str, rows: list[d.Endpoint]) -> tuple[float, float]:
         def insert() -> None:
             values = [
                 (
-                    e.id, e.project_id, e.spec_id, e.method.value, e.path, e.summary, e.auth,
-                    e.req_content, e.success_content, e.operation_id, Jsonb(e.tags), e.created_at,
+                    e.id,
+                    e.project_id,
+                    e.spec_id,
+                    e.method.value,
+                    e.path,
+                    e.summary,
+                    e.auth,
+                    e.req_content,
+                    e.success_content,
+                    e.operation_id,
+                    Jsonb(e.tags),
+                    e.created_at,
                 )
                 for e in rows
             ]
@@ -150,15 +182,21 @@ def pg_driver_run(dsn: str, rows: list[d.Endpoint]) -> tuple[float, float]:
 
         def read() -> None:
             found = conn.execute(
-                f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = %s", (rows[0].spec_id,)
+                f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = %s",
+                (rows[0].spec_id,),
             ).fetchall()
             assert len(found) == len(rows)
 
         return timed(insert), timed(read)
 
 
-def report(backend: str, n: int, ours: tuple[float, float], plain: tuple[float, float]) -> None:
-    for label, mine, ref in (("insert", ours[0], plain[0]), ("read", ours[1], plain[1])):
+def report(
+    backend: str, n: int, ours: tuple[float, float], plain: tuple[float, float]
+) -> None:
+    for label, mine, ref in (
+        ("insert", ours[0], plain[0]),
+        ("read", ours[1], plain[1]),
+    ):
         print(
             f"{backend:10} {label:6}  chapi {n / mine:>9,.0f} rows/s   "
             f"driver {n / ref:>9,.0f} rows/s   ratio {mine / ref:4.2f}x"
@@ -169,13 +207,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     n = parser.parse_args().rows
-    print(f"{n:,} endpoint-catalog rows; ratio = chapi time / driver time (lower is better)")
+    print(
+        f"{n:,} endpoint-catalog rows; ratio = chapi time / driver time (lower is better)"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         storage = SqlStorage(f"sqlite:///{tmp}/chapi.db")
         storage.migrate()
         ours = adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4()))
-        plain = sqlite_driver_run(Path(tmp) / "chapi.db", make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        plain = sqlite_driver_run(
+            Path(tmp) / "chapi.db", make_rows(n, uuid.uuid4(), uuid.uuid4())
+        )
         storage.close()
         report("sqlite", n, ours, plain)
 

@@ -37,8 +37,10 @@ def pg_url() -> Iterator[str]:
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False
+    url = (
+        sa.engine.make_url(PG_ADMIN_URL)
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
     try:
         yield url

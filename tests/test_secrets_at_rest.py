@@ -27,7 +27,9 @@ def test_secrets_never_stored_in_plaintext(storage: SqlStorage) -> None:
     )
 
     with storage.engine.connect() as conn:
-        stored = conn.execute(sa.text("SELECT CAST(secrets AS TEXT) FROM environments")).scalar_one()
+        stored = conn.execute(
+            sa.text("SELECT CAST(secrets AS TEXT) FROM environments")
+        ).scalar_one()
     assert SECRET not in stored
     assert "TOKEN" in stored
     assert SECRET not in repr(env) + str(env) + env.model_dump_json()
@@ -38,10 +40,14 @@ def test_sqlite_file_never_holds_the_plaintext(tmp_path: Path) -> None:
     """Scanning the embedded database's bytes finds no secret value."""
     chapi = Chapi(home=tmp_path)
     project = chapi.projects.create("p")
-    chapi.projects.add_environment(project.id, "local", base_url="http://h", secrets={"T": SECRET})
+    chapi.projects.add_environment(
+        project.id, "local", base_url="http://h", secrets={"T": SECRET}
+    )
     chapi.close()
 
-    blobs = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("chapi.db"))
+    blobs = b"".join(
+        p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("chapi.db")
+    )
 
     assert SECRET.encode() not in blobs
 
@@ -70,7 +76,9 @@ def test_wrong_key_is_a_secret_error(storage: SqlStorage) -> None:
     """Opening secrets with another key fails with SecretError."""
     first = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
     project = first.projects.create("p")
-    env = first.projects.add_environment(project.id, "e", base_url="http://h", secrets={"T": "v"})
+    env = first.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"T": "v"}
+    )
     second = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
 
     with pytest.raises(SecretError, match="CHAPI_SECRET_KEY"):
@@ -82,7 +90,9 @@ def test_rotation_re_encrypts_every_secret(storage: SqlStorage) -> None:
     old_key, new_key = generate_key(), generate_key()
     chapi = Chapi(storage=storage, key_provider=FernetKeyProvider(old_key))
     project = chapi.projects.create("p")
-    env = chapi.projects.add_environment(project.id, "e", base_url="http://h", secrets={"T": SECRET})
+    env = chapi.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"T": SECRET}
+    )
 
     count = chapi.rotate_secret_key(new_key)
 
@@ -93,7 +103,9 @@ def test_rotation_re_encrypts_every_secret(storage: SqlStorage) -> None:
         stale.projects.reveal_secrets(env.id)
 
 
-def test_env_variable_key_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_env_variable_key_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """CHAPI_SECRET_KEY wins over the key file, which is then never created."""
     monkeypatch.setenv("CHAPI_SECRET_KEY", generate_key())
 
@@ -113,7 +125,9 @@ def test_environment_lifecycle_through_the_facade(storage: SqlStorage) -> None:
     """Environments update, refuse duplicate names, and delete when unused."""
     chapi = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
     project = chapi.projects.create("p")
-    env = chapi.projects.add_environment(project.id, "e", base_url="http://h", secrets={"A": "1"})
+    env = chapi.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"A": "1"}
+    )
 
     changed = chapi.projects.update_environment(
         env.id, base_url="http://other", secrets={"B": "2"}, remove_secrets=["A"]

@@ -33,7 +33,9 @@ def _petstore_rows() -> list[Row]:
 
 def test_line_format() -> None:
     """A line is METHOD path | auth | req | success | summary, pipes escaped."""
-    row = Row("POST", "/pets", "Add a pet | fast", "bearer", "application/json", "201:-")
+    row = Row(
+        "POST", "/pets", "Add a pet | fast", "bearer", "application/json", "201:-"
+    )
 
     line = endpoint_line(row)
 

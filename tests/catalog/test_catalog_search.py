@@ -57,7 +57,10 @@ def test_relevance_floor(github: tuple[list[Row], SearchIndex]) -> None:
 
     at1 = at5 = 0
     for item in queries:
-        keys = [f"{rows[h.index].method} {rows[h.index].path}" for h in index.search(item["query"], 5)]
+        keys = [
+            f"{rows[h.index].method} {rows[h.index].path}"
+            for h in index.search(item["query"], 5)
+        ]
         at1 += bool(keys) and keys[0] == item["expected"]
         at5 += item["expected"] in keys
 

@@ -64,10 +64,17 @@ def test_pack_with_failed_validation_cannot_be_finalized() -> None:
     """A failing validation row blocks finalization."""
     pack = make_pack()
     pack.replace_validations(
-        [d.RunPackValidation(runpack_id=pack.id, file_path="tests/a.json", rule="SafePath", passed=False)]
+        [
+            d.RunPackValidation(
+                runpack_id=pack.id,
+                file_path="tests/a.json",
+                rule="SafePath",
+                passed=False,
+            )
+        ]
     )
 
-    with pytest.raises(InvalidStateError, match="SafePath on tests/a.json"):
+    with pytest.raises(InvalidStateError, match=r"SafePath on tests/a\.json"):
         pack.finalize(now=NOW)
 
     assert pack.status is d.PackStatus.DRAFT
@@ -77,7 +84,11 @@ def test_forced_finalization_needs_a_reason_and_is_recorded() -> None:
     """force=True finalizes anyway, and a validation row keeps the reason."""
     pack = make_pack()
     pack.replace_validations(
-        [d.RunPackValidation(runpack_id=pack.id, file_path="tests/a.json", rule="R", passed=False)]
+        [
+            d.RunPackValidation(
+                runpack_id=pack.id, file_path="tests/a.json", rule="R", passed=False
+            )
+        ]
     )
 
     with pytest.raises(InvalidStateError, match="reason"):
@@ -86,7 +97,10 @@ def test_forced_finalization_needs_a_reason_and_is_recorded() -> None:
 
     forced = [v for v in pack.validations if v.rule == d.FORCED_RULE]
     assert pack.status is d.PackStatus.FINALIZED
-    assert forced and forced[0].details == {"reason": "reviewed by hand", "overridden": ["R:tests/a.json"]}
+    assert forced and forced[0].details == {
+        "reason": "reviewed by hand",
+        "overridden": ["R:tests/a.json"],
+    }
 
 
 def test_finalized_pack_is_frozen_and_expires_once() -> None:
@@ -124,7 +138,10 @@ def test_timestamps_are_normalized_to_utc_and_naive_ones_refused() -> None:
 def test_environment_masks_secrets_everywhere() -> None:
     """repr, str and model dumps never show a sealed value."""
     env = d.Environment(
-        project_id=uuid.uuid4(), name="local", base_url="http://h", secrets={"TOKEN": "cipher-xyz"}
+        project_id=uuid.uuid4(),
+        name="local",
+        base_url="http://h",
+        secrets={"TOKEN": "cipher-xyz"},
     )
 
     shown = [repr(env), str(env), str(env.model_dump()), env.model_dump_json()]
@@ -143,6 +160,16 @@ def test_bad_base_url_is_refused() -> None:
 def test_card_payload_must_match_card_type() -> None:
     """A 'none' message carries no card; a 'plan' message must carry one."""
     with pytest.raises(pydantic.ValidationError):
-        d.Message(conversation_id=uuid.uuid4(), role="user", content="x", card_payload={"a": 1})
+        d.Message(
+            conversation_id=uuid.uuid4(),
+            role="user",
+            content="x",
+            card_payload={"a": 1},
+        )
     with pytest.raises(pydantic.ValidationError):
-        d.Message(conversation_id=uuid.uuid4(), role="assistant", content="x", card_type="plan")
+        d.Message(
+            conversation_id=uuid.uuid4(),
+            role="assistant",
+            content="x",
+            card_type="plan",
+        )

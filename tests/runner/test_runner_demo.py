@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from conftest import DEMO_TOKEN
-
 from chapi.demo import DemoServer
 from chapi.runner import (
     CaseFinished,
@@ -18,6 +16,7 @@ from chapi.runner import (
     execute_pack,
 )
 from chapi.specs.model import ApiModel
+from conftest import DEMO_TOKEN
 
 
 def test_demo_pack_passes(

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DEMO_TOKEN
 
 from chapi.demo import DemoServer
 from chapi.runner import PackFile, RunFinished, execute_pack
+from conftest import DEMO_TOKEN
 
 
 def _file(name: str, *steps: dict[str, Any]) -> PackFile:

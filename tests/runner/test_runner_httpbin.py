@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import DATA
 
 from chapi.runner import PackFile, execute_pack
 from chapi.specs.model import ApiModel
 from chapi.specs.normalize import to_api_model
+from conftest import DATA
 
 USER = "alice"
 PASSWORD = "pa:ss+w0rd!secret"

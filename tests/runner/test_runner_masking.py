@@ -11,13 +11,13 @@ from dataclasses import asdict
 from urllib.parse import quote, quote_plus
 
 import pytest
-from conftest import DEMO_TOKEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chapi.demo import DemoServer
 from chapi.runner import MASK, Event, Masker, PackFile, RunFinished, execute_pack
 from chapi.specs.model import ApiModel
+from conftest import DEMO_TOKEN
 
 
 def _forms(value: str) -> list[str]:

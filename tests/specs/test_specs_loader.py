@@ -31,7 +31,13 @@ def _api(paths: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
 
 def _ref_api(ref: str) -> dict[str, Any]:
     schema = {"application/json": {"schema": {"$ref": ref}}}
-    return _api({"/a": {"get": {"responses": {"200": {"description": "ok", "content": schema}}}}})
+    return _api(
+        {
+            "/a": {
+                "get": {"responses": {"200": {"description": "ok", "content": schema}}}
+            }
+        }
+    )
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -44,7 +50,9 @@ def http_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """Serve ``tmp_path / 'www'`` over HTTP on 127.0.0.1."""
     root = tmp_path / "www"
     root.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -146,8 +154,12 @@ def _all_refs(node: Any) -> list[str]:
 
 def test_circular_external_refs_terminate(tmp_path: Path) -> None:
     """Two files referring to each other bundle without looping."""
-    (tmp_path / "a.json").write_text('{"A": {"properties": {"b": {"$ref": "b.json#/B"}}}}')
-    (tmp_path / "b.json").write_text('{"B": {"properties": {"a": {"$ref": "a.json#/A"}}}}')
+    (tmp_path / "a.json").write_text(
+        '{"A": {"properties": {"b": {"$ref": "b.json#/B"}}}}'
+    )
+    (tmp_path / "b.json").write_text(
+        '{"B": {"properties": {"a": {"$ref": "a.json#/A"}}}}'
+    )
     (tmp_path / "api.json").write_text(json.dumps(_ref_api("a.json#/A")))
 
     loaded = load_document(tmp_path / "api.json")
@@ -160,7 +172,9 @@ def test_circular_local_refs_stay_in_place() -> None:
     """A self-referencing local schema keeps its $ref."""
     doc = _ref_api("#/components/schemas/Node")
     doc["components"] = {
-        "schemas": {"Node": {"properties": {"next": {"$ref": "#/components/schemas/Node"}}}}
+        "schemas": {
+            "Node": {"properties": {"next": {"$ref": "#/components/schemas/Node"}}}
+        }
     }
 
     loaded = load_document(doc)
@@ -192,7 +206,11 @@ def test_refused_refs(tmp_path: Path, ref: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://169.254.169.254/latest/meta-data", "http://10.0.0.1/a.json", "http://[fe80::1]/a"],
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/a.json",
+        "http://[fe80::1]/a",
+    ],
 )
 def test_internal_addresses_refused_even_with_allow_remote(url: str) -> None:
     """Metadata, private and link-local addresses are refused for refs."""

@@ -27,7 +27,9 @@ def _count_operations(raw: dict[str, Any]) -> int:
     return count
 
 
-@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", ALL_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_every_example_imports_all_operations(path: Path) -> None:
     """Each example imports with one row per method of each path."""
     raw = json.loads(path.read_text())
@@ -51,30 +53,66 @@ SWAGGER_20 = {
     "securityDefinitions": {
         "key": {"type": "apiKey", "in": "header", "name": "X-Key"},
         "oauth": {
-            "type": "oauth2", "flow": "application",
-            "tokenUrl": "https://auth.example.org/token", "scopes": {"read": "r"},
+            "type": "oauth2",
+            "flow": "application",
+            "tokenUrl": "https://auth.example.org/token",
+            "scopes": {"read": "r"},
         },
         "basic": {"type": "basic"},
     },
     "security": [{"key": []}],
     "paths": {
         "/items": {
-            "get": {"operationId": "listItems", "tags": ["items"],
-                    "responses": {"200": {"description": "ok", "schema": {"type": "array", "items": {}}}}},
-            "post": {"summary": "Create an item",
-                     "security": [{"oauth": ["read"], "key": []}],
-                     "parameters": [{"in": "body", "name": "b", "required": True,
-                                     "schema": {"type": "object"}}],
-                     "responses": {"201": {"description": "made", "schema": {"type": "object"}}}},
+            "get": {
+                "operationId": "listItems",
+                "tags": ["items"],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "schema": {"type": "array", "items": {}},
+                    }
+                },
+            },
+            "post": {
+                "summary": "Create an item",
+                "security": [{"oauth": ["read"], "key": []}],
+                "parameters": [
+                    {
+                        "in": "body",
+                        "name": "b",
+                        "required": True,
+                        "schema": {"type": "object"},
+                    }
+                ],
+                "responses": {
+                    "201": {"description": "made", "schema": {"type": "object"}}
+                },
+            },
         },
         "/items/{id}": {
-            "parameters": [{"in": "path", "name": "id", "required": True, "type": "string"}],
-            "delete": {"description": "Removes it. For good.", "security": [],
-                       "responses": {"204": {"description": "gone"}}},
-            "put": {"consumes": ["application/x-www-form-urlencoded"],
-                    "security": [{"basic": []}],
-                    "parameters": [{"in": "formData", "name": "name", "type": "string", "required": True}],
-                    "responses": {"200": {"description": "ok", "schema": {"type": "object"}}}},
+            "parameters": [
+                {"in": "path", "name": "id", "required": True, "type": "string"}
+            ],
+            "delete": {
+                "description": "Removes it. For good.",
+                "security": [],
+                "responses": {"204": {"description": "gone"}},
+            },
+            "put": {
+                "consumes": ["application/x-www-form-urlencoded"],
+                "security": [{"basic": []}],
+                "parameters": [
+                    {
+                        "in": "formData",
+                        "name": "name",
+                        "type": "string",
+                        "required": True,
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "ok", "schema": {"type": "object"}}
+                },
+            },
         },
     },
 }
@@ -134,7 +172,9 @@ def test_swagger_20_and_openapi_30_give_equal_rows() -> None:
 
 def test_row_labels() -> None:
     """Summary fallbacks and content labels follow the documented rules."""
-    rows = {f"{r['method']} {r['path']}": r for r in catalog_rows(to_api_model(OPENAPI_30))}
+    rows = {
+        f"{r['method']} {r['path']}": r for r in catalog_rows(to_api_model(OPENAPI_30))
+    }
 
     assert rows["GET /items"]["summary"] == "listItems"
     assert rows["DELETE /items/{id}"]["summary"] == "Removes it."
@@ -199,7 +239,11 @@ def test_bearer_and_unknown_schemes() -> None:
     model = to_api_model(doc)
 
     assert model.security_schemes["jwt"].bearer_format == "JWT"
-    assert [op.auth for op in model.operations] == ["bearer+digest", "openidconnect", "missing"]
+    assert [op.auth for op in model.operations] == [
+        "bearer+digest",
+        "openidconnect",
+        "missing",
+    ]
 
 
 def test_path_parameters_merged_and_overridden() -> None:

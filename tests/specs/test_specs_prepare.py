@@ -23,7 +23,9 @@ def _petstore() -> dict[str, Any]:
 
 def test_prepare_yaml_with_relative_refs(tmp_path: Path) -> None:
     """A YAML document with a sibling-file ref is bundled, validated and normalized."""
-    (tmp_path / "pet.yaml").write_text("type: object\nproperties:\n  name: {type: string}\n")
+    (tmp_path / "pet.yaml").write_text(
+        "type: object\nproperties:\n  name: {type: string}\n"
+    )
     (tmp_path / "api.yaml").write_text(
         "openapi: 3.0.3\n"
         "info: {title: Pets, version: 2.1.0}\n"
@@ -100,9 +102,15 @@ def test_load_errors_are_spec_errors() -> None:
 
 
 _values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -124,7 +132,8 @@ _BASE = {
                  "3.0/parameters-style.json", "3.0/security.json")
 }  # fmt: skip
 _SETTINGS = settings(
-    max_examples=50, deadline=None,
+    max_examples=50,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -178,7 +187,11 @@ def test_generated_specs_raise_only_chapi_errors(document: dict[str, Any]) -> No
 @given(st.binary(max_size=200) | st.text(max_size=200))
 def test_arbitrary_input_raises_only_chapi_errors(raw: bytes | str) -> None:
     """Arbitrary bytes or text either import or raise a ChapiError."""
-    if isinstance(raw, str) and "\n" not in raw and not raw.lstrip().startswith(("{", "[")):
+    if (
+        isinstance(raw, str)
+        and "\n" not in raw
+        and not raw.lstrip().startswith(("{", "["))
+    ):
         raw = raw + "\n"  # make it text, not a path
 
     try:

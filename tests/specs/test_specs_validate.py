@@ -42,7 +42,9 @@ def _ours_flags(document: Any) -> bool:
 # ------------------------------------------------------------------ basics
 
 
-@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", ALL_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}"
+)
 def test_examples_agree_with_openapi_spec_validator(path: Path) -> None:
     """On every example, findings appear exactly when openapi-spec-validator rejects."""
     document = json.loads(path.read_text())
@@ -126,9 +128,7 @@ MUTATIONS_30: dict[str, Callable[[dict[str, Any]], None]] = {
     "duplicate operationId": _set("paths|/pet|put|operationId", "addPet"),
     "undeclared path parameter": _set("paths|/pet/{petId}|get|parameters", []),
     "unknown schema type": _set("components|schemas|Pet|properties|name|type", "text"),
-    "default of wrong type": _set(
-        "components|schemas|Pet|properties|name|default", 42
-    ),
+    "default of wrong type": _set("components|schemas|Pet|properties|name|default", 42),
     "unresolvable ref": _set(
         "paths|/pet|post|requestBody", {"$ref": "#/components/requestBodies/Nope"}
     ),
@@ -138,7 +138,12 @@ MUTATIONS_30: dict[str, Callable[[dict[str, Any]], None]] = {
     ),
     "duplicate parameter": _set(
         "paths|/pet/{petId}|delete|parameters|0",
-        {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}},
+        {
+            "name": "petId",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer"},
+        },
     ),
     "response without description": _set(
         "paths|/pet|put|responses|400|description", _DELETE
@@ -147,12 +152,8 @@ MUTATIONS_30: dict[str, Callable[[dict[str, Any]], None]] = {
         "components|schemas|Pet|properties|name|pattern", "(?<=a+)b"
     ),
     "path key without slash": _set("paths|pets", {"get": {"responses": {}}}),
-    "schema not an object": _set(
-        "paths|/pet/{petId}|get|parameters|0|schema", 5
-    ),
-    "duplicate tags": _set(
-        "tags", [{"name": "pet"}, {"name": "pet"}]
-    ),
+    "schema not an object": _set("paths|/pet/{petId}|get|parameters|0|schema", 5),
+    "duplicate tags": _set("tags", [{"name": "pet"}, {"name": "pet"}]),
     "malformed path template": _set(
         "paths|/pet}", {"get": {"responses": {"200": {"description": "x"}}}}
     ),
@@ -202,18 +203,42 @@ def test_20_parameter_default_checked() -> None:
 
 # ------------------------------------------------------------------ generated
 
-_BASES = ["2.0/petstore.json", "3.0/petstore.json", "3.1/petstore.json", "3.0/callbacks.json"]
+_BASES = [
+    "2.0/petstore.json",
+    "3.0/petstore.json",
+    "3.1/petstore.json",
+    "3.0/callbacks.json",
+]
 
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.sampled_from(
         ["", "x", "#/components/schemas/Pet", "/a/{id}", "string", "object", "path"]
     ),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(
-        st.sampled_from(["type", "$ref", "name", "in", "schema", "items", "default",
-                         "required", "properties", "allOf", "description", "x"]),
-        children,
-        max_size=3,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "$ref",
+                    "name",
+                    "in",
+                    "schema",
+                    "items",
+                    "default",
+                    "required",
+                    "properties",
+                    "allOf",
+                    "description",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=3,
+        )
     ),
     max_leaves=6,
 )
@@ -246,7 +271,9 @@ def mutated_documents(draw: st.DrawFn) -> dict[str, Any]:
         elif action == "replace" or not isinstance(parent[target[-1]], dict):
             parent[target[-1]] = draw(_json_values)
         else:
-            key = draw(st.sampled_from(["default", "$ref", "required", "type", "allOf"]))
+            key = draw(
+                st.sampled_from(["default", "$ref", "required", "type", "allOf"])
+            )
             parent[target[-1]][key] = draw(_json_values)
     return document
 
@@ -256,15 +283,28 @@ def generated_documents(draw: st.DrawFn) -> dict[str, Any]:
     """A small API description assembled from random parts."""
     version = draw(st.sampled_from(["3.0.3", "3.1.0"]))
     paths: dict[str, Any] = {}
-    for template in draw(st.lists(st.sampled_from(["/a", "/a/{id}", "/b/{x}/c", "/{y}"]),
-                                  max_size=3, unique=True)):
+    for template in draw(
+        st.lists(
+            st.sampled_from(["/a", "/a/{id}", "/b/{x}/c", "/{y}"]),
+            max_size=3,
+            unique=True,
+        )
+    ):
         operation: dict[str, Any] = {"responses": {"200": {"description": "ok"}}}
         if draw(st.booleans()):
-            operation["parameters"] = draw(st.lists(st.fixed_dictionaries(
-                {"name": st.sampled_from(["id", "x", "y", "q"]),
-                 "in": st.sampled_from(["path", "query"]),
-                 "required": st.booleans(),
-                 "schema": _json_values}), max_size=2))
+            operation["parameters"] = draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "name": st.sampled_from(["id", "x", "y", "q"]),
+                            "in": st.sampled_from(["path", "query"]),
+                            "required": st.booleans(),
+                            "schema": _json_values,
+                        }
+                    ),
+                    max_size=2,
+                )
+            )
         if draw(st.booleans()):
             operation["operationId"] = draw(st.sampled_from(["one", "two"]))
         paths[template] = {draw(st.sampled_from(["get", "post"])): operation}
@@ -272,13 +312,19 @@ def generated_documents(draw: st.DrawFn) -> dict[str, Any]:
         "openapi": version,
         "info": {"title": "t", "version": "1"},
         "paths": paths,
-        "components": {"schemas": draw(st.dictionaries(
-            st.sampled_from(["Pet", "Tag"]), _json_values, max_size=2))},
+        "components": {
+            "schemas": draw(
+                st.dictionaries(
+                    st.sampled_from(["Pet", "Tag"]), _json_values, max_size=2
+                )
+            )
+        },
     }
 
 
 _SETTINGS = settings(
-    max_examples=50, deadline=None,
+    max_examples=50,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

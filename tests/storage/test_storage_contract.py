@@ -21,7 +21,9 @@ def at(seconds: int) -> datetime:
 def make_project(storage: SqlStorage, name: str = "petstore") -> d.Project:
     project = d.Project(name=name, created_at=at(0), updated_at=at(0))
     project.environments.append(
-        d.Environment(project_id=project.id, name="local", base_url="http://127.0.0.1:1")
+        d.Environment(
+            project_id=project.id, name="local", base_url="http://127.0.0.1:1"
+        )
     )
     with storage.unit_of_work() as uow:
         uow.projects.add(project)
@@ -31,7 +33,10 @@ def make_project(storage: SqlStorage, name: str = "petstore") -> d.Project:
 
 def make_spec(storage: SqlStorage, project: d.Project, version: str = "1") -> d.ApiSpec:
     spec = d.ApiSpec(
-        project_id=project.id, version=version, raw_json={"openapi": "3.1.0"}, created_at=at(0)
+        project_id=project.id,
+        version=version,
+        raw_json={"openapi": "3.1.0"},
+        created_at=at(0),
     )
     rows = [
         d.Endpoint(
@@ -53,7 +58,9 @@ def make_spec(storage: SqlStorage, project: d.Project, version: str = "1") -> d.
 
 
 def make_run(storage: SqlStorage, project: d.Project) -> d.Run:
-    run = d.Run(project_id=project.id, env_id=project.environments[0].id, user_query="q")
+    run = d.Run(
+        project_id=project.id, env_id=project.environments[0].id, user_query="q"
+    )
     with storage.unit_of_work() as uow:
         uow.runs.add(run)
         uow.commit()
@@ -95,7 +102,10 @@ def test_duplicate_environment_name_is_a_conflict(storage: SqlStorage) -> None:
         d.Environment(project_id=project.id, name="local", base_url="http://a")
     )
 
-    with storage.unit_of_work() as uow, pytest.raises(ConflictError, match="environment"):
+    with (
+        storage.unit_of_work() as uow,
+        pytest.raises(ConflictError, match="environment"),
+    ):
         uow.projects.update(project)
 
 
@@ -118,7 +128,9 @@ def test_error_inside_unit_of_work_rolls_back(storage: SqlStorage) -> None:
         assert uow.projects.list() == []
 
 
-def test_commit_keeps_work_and_later_rollback_does_not_undo_it(storage: SqlStorage) -> None:
+def test_commit_keeps_work_and_later_rollback_does_not_undo_it(
+    storage: SqlStorage,
+) -> None:
     """Work committed stays; only what follows the commit is discarded."""
     with storage.unit_of_work() as uow:
         uow.projects.add(d.Project(name="kept"))
@@ -229,7 +241,9 @@ def test_pack_round_trip_and_cache_lookup(storage: SqlStorage) -> None:
         runpack_id=pack.id, allowed_ops=["get", "POST"], endpoints_context="GET /pets"
     )
     pack.validations = [
-        d.RunPackValidation(runpack_id=pack.id, file_path="tests/pets/auth.sh", rule="R", passed=True)
+        d.RunPackValidation(
+            runpack_id=pack.id, file_path="tests/pets/auth.sh", rule="R", passed=True
+        )
     ]
     with storage.unit_of_work() as uow:
         uow.packs.add(pack)
@@ -256,7 +270,11 @@ def test_pack_round_trip_and_cache_lookup(storage: SqlStorage) -> None:
     assert loaded.files_count == 2
     assert loaded.inputs is not None and loaded.inputs.allowed_ops == ["GET", "POST"]
     assert cached_draft is None
-    assert cached is not None and cached.id == pack.id and cached.status is d.PackStatus.FINALIZED
+    assert (
+        cached is not None
+        and cached.id == pack.id
+        and cached.status is d.PackStatus.FINALIZED
+    )
 
 
 def test_one_pack_per_message(storage: SqlStorage) -> None:
@@ -266,13 +284,17 @@ def test_one_pack_per_message(storage: SqlStorage) -> None:
     message = talk.add_message(d.MessageRole.USER, "hi", now=at(1))
     with storage.unit_of_work() as uow:
         uow.conversations.add(talk)
-        uow.packs.add(d.RunPack(project_id=project.id, mode="json-ir", message_id=message.id))
+        uow.packs.add(
+            d.RunPack(project_id=project.id, mode="json-ir", message_id=message.id)
+        )
         uow.packs.add(d.RunPack(project_id=project.id, mode="json-ir"))
         uow.packs.add(d.RunPack(project_id=project.id, mode="json-ir"))
         uow.commit()
 
     with storage.unit_of_work() as uow, pytest.raises(ConflictError):
-        uow.packs.add(d.RunPack(project_id=project.id, mode="json-ir", message_id=message.id))
+        uow.packs.add(
+            d.RunPack(project_id=project.id, mode="json-ir", message_id=message.id)
+        )
 
 
 def test_run_lifecycle_and_artifacts_persist(storage: SqlStorage) -> None:
@@ -309,7 +331,11 @@ def test_conversation_messages_keep_their_order(storage: SqlStorage) -> None:
         uow.commit()
     for i in range(3):
         message = talk.add_message(
-            d.MessageRole.ASSISTANT, f"m{i}", now=at(i + 1), card_type="plan", card_payload={"i": i}
+            d.MessageRole.ASSISTANT,
+            f"m{i}",
+            now=at(i + 1),
+            card_type="plan",
+            card_payload={"i": i},
         )
         with storage.unit_of_work() as uow:
             uow.conversations.add_message(message)
@@ -326,10 +352,17 @@ def test_conversation_messages_keep_their_order(storage: SqlStorage) -> None:
 def test_small_entities_round_trip(storage: SqlStorage) -> None:
     """Policies, GitHub integrations and discovered endpoints store and delete."""
     project = make_project(storage)
-    policy = d.Policy(project_id=project.id, type="require-auth", rules={"roles": ["AUTH"]})
-    hook = d.GitHubIntegration(project_id=project.id, installation_id="42", repo="acme/api")
+    policy = d.Policy(
+        project_id=project.id, type="require-auth", rules={"roles": ["AUTH"]}
+    )
+    hook = d.GitHubIntegration(
+        project_id=project.id, installation_id="42", repo="acme/api"
+    )
     found = d.EndpointDiscovery(
-        project_id=project.id, code_snippet="@app.get('/x')", detected_path="/x", detected_method="GET"
+        project_id=project.id,
+        code_snippet="@app.get('/x')",
+        detected_path="/x",
+        detected_method="GET",
     )
     with storage.unit_of_work() as uow:
         uow.policies.add(policy)
@@ -352,14 +385,18 @@ def test_small_entities_round_trip(storage: SqlStorage) -> None:
 
 def test_unreachable_database_is_a_storage_error() -> None:
     """A dead server gives StorageError naming the database, not a driver traceback."""
-    storage = SqlStorage("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    storage = SqlStorage(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    )
 
-    with pytest.raises(StorageError, match="127.0.0.1"):
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1"):
         storage.migrate()
 
 
 @pytest.mark.postgres
-def test_postgres_schema_matches_reference_types(pg_url: str, _pg_storage: SqlStorage) -> None:
+def test_postgres_schema_matches_reference_types(
+    pg_url: str, _pg_storage: SqlStorage
+) -> None:
     """On PostgreSQL the columns use uuid, jsonb and timestamptz as the reference DDL says."""
     import sqlalchemy as sa
 
@@ -372,7 +409,9 @@ def test_postgres_schema_matches_reference_types(pg_url: str, _pg_storage: SqlSt
         ).all()
         indexes = {
             r[0]
-            for r in conn.execute(sa.text("SELECT indexname FROM pg_indexes WHERE schemaname='public'"))
+            for r in conn.execute(
+                sa.text("SELECT indexname FROM pg_indexes WHERE schemaname='public'")
+            )
         }
     types = {(r[0], r[1]): (r[2], r[3]) for r in rows}
 

@@ -13,14 +13,21 @@ from chapi import domain as d
 from chapi.storage import SqlStorage
 
 # PostgreSQL text cannot hold NUL, and JSON cannot hold lone surrogates.
-texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+)
 names = texts.filter(lambda s: s.strip() != "").map(lambda s: s[:40])
 moments = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.just(UTC),
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3)
+    ),
     max_leaves=8,
 )
 json_objects = st.dictionaries(texts, json_values, max_size=4)
@@ -30,7 +37,9 @@ methods = st.sampled_from(list(d.HttpMethod))
 def fresh_project(storage: SqlStorage) -> d.Project:
     project = d.Project(name=f"p-{uuid.uuid4()}")
     project.environments.append(
-        d.Environment(project_id=project.id, name="local", base_url="http://127.0.0.1:9")
+        d.Environment(
+            project_id=project.id, name="local", base_url="http://127.0.0.1:9"
+        )
     )
     with storage.unit_of_work() as uow:
         uow.projects.add(project)
@@ -40,11 +49,17 @@ def fresh_project(storage: SqlStorage) -> d.Project:
 
 @given(name=names, description=st.none() | texts, created=moments, secret=texts)
 def test_project_and_environment_round_trip(
-    storage: SqlStorage, name: str, description: str | None, created: datetime, secret: str
+    storage: SqlStorage,
+    name: str,
+    description: str | None,
+    created: datetime,
+    secret: str,
 ) -> None:
     """Projects and their environments survive storage unchanged."""
     project = d.Project(
-        name=f"{uuid.uuid4()}{name}".strip(), description=description, created_at=created
+        name=f"{uuid.uuid4()}{name}".strip(),
+        description=description,
+        created_at=created,
     )
     project.environments.append(
         d.Environment(
@@ -68,8 +83,15 @@ def test_project_and_environment_round_trip(
 @given(
     version=names,
     raw=json_objects,
-    warnings=st.lists(st.builds(d.SpecWarning, location=texts, message=texts), max_size=3),
-    rows=st.lists(st.tuples(methods, texts, texts, st.none() | texts, st.lists(texts, max_size=2)), max_size=5),
+    warnings=st.lists(
+        st.builds(d.SpecWarning, location=texts, message=texts), max_size=3
+    ),
+    rows=st.lists(
+        st.tuples(
+            methods, texts, texts, st.none() | texts, st.lists(texts, max_size=2)
+        ),
+        max_size=5,
+    ),
 )
 def test_spec_and_catalog_round_trip(
     storage: SqlStorage,
@@ -80,7 +102,9 @@ def test_spec_and_catalog_round_trip(
 ) -> None:
     """Specs (document, warnings) and catalog rows come back unchanged."""
     project = fresh_project(storage)
-    spec = d.ApiSpec(project_id=project.id, version=version, raw_json=raw, warnings=warnings)
+    spec = d.ApiSpec(
+        project_id=project.id, version=version, raw_json=raw, warnings=warnings
+    )
     created = datetime(2026, 1, 1, tzinfo=UTC)
     endpoints = [
         d.Endpoint(
@@ -107,12 +131,19 @@ def test_spec_and_catalog_round_trip(
         loaded_rows = uow.specs.endpoints(spec.id)
 
     assert loaded == spec
-    assert sorted(loaded_rows, key=lambda e: e.path) == sorted(endpoints, key=lambda e: e.path)
+    assert sorted(loaded_rows, key=lambda e: e.path) == sorted(
+        endpoints, key=lambda e: e.path
+    )
 
 
 @given(
     title=names,
-    contents=st.lists(st.tuples(st.sampled_from(list(d.MessageRole)), texts, st.none() | json_objects), max_size=4),
+    contents=st.lists(
+        st.tuples(
+            st.sampled_from(list(d.MessageRole)), texts, st.none() | json_objects
+        ),
+        max_size=4,
+    ),
 )
 def test_conversation_round_trip(
     storage: SqlStorage,
@@ -121,7 +152,9 @@ def test_conversation_round_trip(
 ) -> None:
     """Conversations and messages, cards included, come back unchanged."""
     project = fresh_project(storage)
-    talk = d.Conversation(project_id=project.id, title=title, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    talk = d.Conversation(
+        project_id=project.id, title=title, created_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     for i, (role, text, card) in enumerate(contents):
         talk.add_message(
             role,
@@ -158,7 +191,9 @@ def test_pack_round_trip(
     """Packs with files, inputs and validations come back unchanged."""
     project = fresh_project(storage)
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    pack = d.RunPack(project_id=project.id, mode=mode, inputs_hash="sha256:x", created_at=now)
+    pack = d.RunPack(
+        project_id=project.id, mode=mode, inputs_hash="sha256:x", created_at=now
+    )
     for path, content in sorted(files.items()):
         pack.add_file(path, content, "SMOKE", now=now)
     pack.inputs = d.RunPackInputs(
@@ -170,7 +205,14 @@ def test_pack_round_trip(
         created_at=now,
     )
     pack.validations = [
-        d.RunPackValidation(runpack_id=pack.id, file_path="*", rule="SafePath", passed=True, details=details, created_at=now)
+        d.RunPackValidation(
+            runpack_id=pack.id,
+            file_path="*",
+            rule="SafePath",
+            passed=True,
+            details=details,
+            created_at=now,
+        )
     ]
 
     with storage.unit_of_work() as uow:
@@ -200,7 +242,13 @@ def test_run_round_trip(
     """Runs with their summary and artifacts come back unchanged."""
     project = fresh_project(storage)
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    run = d.Run(project_id=project.id, env_id=project.environments[0].id, user_query=query, card=card, created_at=now)
+    run = d.Run(
+        project_id=project.id,
+        env_id=project.environments[0].id,
+        user_query=query,
+        card=card,
+        created_at=now,
+    )
     run.start()
     run.finish(passed=passed, now=now, summary=summary)
     for path, content in sorted(artifacts.items()):
@@ -215,7 +263,12 @@ def test_run_round_trip(
     assert loaded == run
 
 
-@given(kind=names, rules=json_objects, repo=st.from_regex(r"[a-z0-9]{1,8}/[a-z0-9._-]{1,8}", fullmatch=True), snippet=texts)
+@given(
+    kind=names,
+    rules=json_objects,
+    repo=st.from_regex(r"[a-z0-9]{1,8}/[a-z0-9._-]{1,8}", fullmatch=True),
+    snippet=texts,
+)
 def test_policy_integration_discovery_round_trip(
     storage: SqlStorage, kind: str, rules: dict[str, Any], repo: str, snippet: str
 ) -> None:
@@ -223,9 +276,15 @@ def test_policy_integration_discovery_round_trip(
     project = fresh_project(storage)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     policy = d.Policy(project_id=project.id, type=kind, rules=rules, created_at=now)
-    hook = d.GitHubIntegration(project_id=project.id, installation_id="1", repo=repo, created_at=now)
+    hook = d.GitHubIntegration(
+        project_id=project.id, installation_id="1", repo=repo, created_at=now
+    )
     found = d.EndpointDiscovery(
-        project_id=project.id, code_snippet=snippet, detected_path="/x", detected_method="GET", created_at=now
+        project_id=project.id,
+        code_snippet=snippet,
+        detected_path="/x",
+        detected_method="GET",
+        created_at=now,
     )
 
     with storage.unit_of_work() as uow:

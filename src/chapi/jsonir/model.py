@@ -112,9 +112,12 @@ def _validator() -> Draft202012Validator:
 
 def schema_errors(document: Any) -> list[str]:
     """Every schema violation in ``document``, as ``/pointer: message`` lines."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda e: list(e.absolute_path)
+    )
     return [
-        "/" + "/".join(str(p) for p in err.absolute_path) + f": {err.message}" for err in errors
+        "/" + "/".join(str(p) for p in err.absolute_path) + f": {err.message}"
+        for err in errors
     ]
 
 

@@ -72,7 +72,9 @@ class SpecService:
     Reached as ``chapi.specs``.
     """
 
-    def __init__(self, storage: Storage, clock: Clock, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self, storage: Storage, clock: Clock, *, limits: Limits | None = None
+    ) -> None:
         self._storage = storage
         self._clock = clock
         self._limits = limits
@@ -183,14 +185,18 @@ class SpecService:
             uow.commit()
         self._cache.drop(spec_id)
 
-    def endpoints(self, project: Id, *, spec: Id | None = None) -> builtins.list[Endpoint]:
+    def endpoints(
+        self, project: Id, *, spec: Id | None = None
+    ) -> builtins.list[Endpoint]:
         """The catalog rows of a spec (the project's newest by default)."""
         return self._endpoints(self._spec_id(project, spec))
 
     def api_model(self, project: Id, *, spec: Id | None = None) -> ApiModel:
         """The parsed, version-neutral API of a spec (the newest by default)."""
         spec_id = self._spec_id(project, spec)
-        return self._cache.get((spec_id, "model"), lambda: to_api_model(self.get(spec_id).raw_json))
+        return self._cache.get(
+            (spec_id, "model"), lambda: to_api_model(self.get(spec_id).raw_json)
+        )
 
     def search(
         self, project: Id, query: str, limit: int = 10, *, spec: Id | None = None
@@ -199,7 +205,10 @@ class SpecService:
         spec_id = self._spec_id(project, spec)
         rows = self._endpoints(spec_id)
         index = self._index(spec_id, rows)
-        return [SearchResult(endpoint=rows[h.index], score=h.score) for h in index.search(query, limit)]
+        return [
+            SearchResult(endpoint=rows[h.index], score=h.score)
+            for h in index.search(query, limit)
+        ]
 
     def context(
         self,
@@ -212,7 +221,9 @@ class SpecService:
         """The compact endpoints text an LLM receives, chosen by ``query``, within a budget."""
         spec_id = self._spec_id(project, spec)
         rows = self._endpoints(spec_id)
-        return endpoints_context(rows, query, max_chars, index=self._index(spec_id, rows))
+        return endpoints_context(
+            rows, query, max_chars, index=self._index(spec_id, rows)
+        )
 
     def _endpoints(self, spec_id: uuid.UUID) -> builtins.list[Endpoint]:
         def load() -> builtins.list[Endpoint]:
