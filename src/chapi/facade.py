@@ -7,10 +7,11 @@ import os
 import tempfile
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Literal
 
 from .config import Settings
 from .domain import utc_now
+from .generation.llm import LLMConfig, LLMGenerator
 from .security import (
     KEY_FILE_NAME,
     FernetKeyProvider,
@@ -19,12 +20,13 @@ from .security import (
     load_or_create_key_file,
 )
 from .services._common import Clock
+from .services.chat import ChatService
+from .services.packs import PackService
+from .services.policies import PolicyService
 from .services.projects import ProjectService
+from .services.runs import RunService
 from .services.specs import SpecService
 from .storage import SqlStorage, Storage
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Chapi"]
 
@@ -44,6 +46,10 @@ class Chapi:
         key_provider: seals and opens secrets instead of a Fernet key (a KMS).
         storage: a ready storage, instead of ``database_url``.
         clock: returns the current UTC time (for tests).
+        llm: the LLM that generates packs: an :class:`LLMConfig`, ``"env"``
+            (the default: :meth:`LLMConfig.from_env`, which reads
+            ``OPENAI_*`` / ``AZURE_OPENAI_*`` variables and gives ``None``
+            when no model is set), or ``None`` for the offline planner.
 
     Nothing touches the database or the file system until a service is used.
 
@@ -62,13 +68,14 @@ class Chapi:
         key_provider: KeyProvider | None = None,
         storage: Storage | None = None,
         clock: Clock | None = None,
-        **extras: Any,
+        llm: LLMConfig | Literal["env"] | None = "env",
     ) -> None:
         self.settings = Settings.resolve(database_url, home=home, secret_key=secret_key)
         self._storage = storage
         self._key_provider = key_provider
         self._clock: Clock = clock or utc_now
-        self._extras = extras
+        self._llm_config = LLMConfig.from_env() if llm == "env" else llm
+        self._llm: LLMGenerator | None = None
 
     @property
     def storage(self) -> Storage:
@@ -100,6 +107,35 @@ class Chapi:
         """API descriptions and the endpoint catalog."""
         return SpecService(self.storage, self._clock)
 
+    @property
+    def llm(self) -> LLMConfig | None:
+        """The LLM configuration packs are generated with (``None``: offline planner)."""
+        return self._llm_config
+
+    @cached_property
+    def packs(self) -> PackService:
+        """RunPacks: generate, create, validate, finalize, export."""
+        if self._llm_config is not None and self._llm is None:
+            self._llm = LLMGenerator(self._llm_config)
+        return PackService(
+            self.storage, self.specs, self.projects, self._clock, llm=self._llm
+        )
+
+    @cached_property
+    def chat(self) -> ChatService:
+        """Conversations whose questions generate packs."""
+        return ChatService(self.storage, self.packs, self._clock)
+
+    @cached_property
+    def policies(self) -> PolicyService:
+        """Project policies applied when packs are validated."""
+        return PolicyService(self.storage, self._clock)
+
+    @cached_property
+    def runs(self) -> RunService:
+        """Running packs and the run history."""
+        return RunService(self.storage, self.packs, self.projects, self._clock)
+
     def migrate(self) -> None:
         """Apply pending database migrations now (they also run on first use)."""
         self.storage.migrate()
@@ -127,7 +163,9 @@ class Chapi:
         return count
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections and the LLM client."""
+        if self._llm is not None:
+            self._llm.close()
         if self._storage is not None:
             self._storage.close()
 

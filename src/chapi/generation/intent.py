@@ -254,6 +254,10 @@ def understand(
 ) -> Intent:
     """Roles and operations for ``request`` against ``api``.
 
+    A request of several lines (a conversation's questions, one per line)
+    is understood line by line and the results are joined: every role and
+    every operation any line asks for.
+
     Args:
         api: the API to select from.
         request: the plain-words request.
@@ -262,6 +266,39 @@ def understand(
         limit: the most operations ranking may select (explicit paths and
             "all" are not limited).
     """
+    lines = [line for line in request.splitlines() if line.strip()]
+    if len(lines) > 1:
+        parts = [
+            _understand_line(api, line, allowed_ops=allowed_ops, env=env, limit=limit)
+            for line in lines
+        ]
+        wanted = {key for part in parts for key in part.operations}
+        scopes = {part.scope for part in parts}
+        return Intent(
+            roles=tuple(
+                role for role in _ROLE_ORDER if any(role in p.roles for p in parts)
+            ),
+            operations=tuple(op.key for op in api.operations if op.key in wanted),
+            scope="explicit"
+            if "explicit" in scopes
+            else ("all" if scopes == {"all"} else "ranked"),
+            explicit_paths=tuple(
+                dict.fromkeys(p for part in parts for p in part.explicit_paths)
+            ),
+            allowed_ops=parts[0].allowed_ops,
+            notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
+        )
+    return _understand_line(api, request, allowed_ops=allowed_ops, env=env, limit=limit)
+
+
+def _understand_line(
+    api: ApiModel,
+    request: str,
+    *,
+    allowed_ops: Iterable[str] | str | None,
+    env: str,
+    limit: int,
+) -> Intent:
     roles = parse_roles(request)
     allowed = normalize_allowed_ops(allowed_ops, env)
     notes: list[str] = []

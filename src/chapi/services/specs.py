@@ -17,6 +17,7 @@ from ..catalog import SearchIndex
 from ..catalog.context import endpoints_context
 from ..domain import ApiSpec, Endpoint
 from ..errors import ConflictError, NotFoundError
+from ..generation.provenance import spec_hash
 from ..specs import ApiModel, Limits, prepare_import, to_api_model
 from ..storage import Storage, UnitOfWork
 from ._common import Clock, Id, as_uuid
@@ -196,6 +197,13 @@ class SpecService:
         spec_id = self._spec_id(project, spec)
         return self._cache.get(
             (spec_id, "model"), lambda: to_api_model(self.get(spec_id).raw_json)
+        )
+
+    def document_hash(self, spec: Id) -> str:
+        """``sha256:<hex>`` of a spec's stored document (cached)."""
+        spec_id = as_uuid(spec, "spec")
+        return self._cache.get(
+            (spec_id, "hash"), lambda: spec_hash(self.get(spec_id).raw_json)
         )
 
     def search(

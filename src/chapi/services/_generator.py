@@ -1,0 +1,249 @@
+"""Choosing and driving a generator: the offline planner or the LLM.
+
+Both paths end in a :class:`Generated` value: the card, the provenance the
+pack stores (inputs hash, generator version, file roles, role contexts,
+endpoints context, selector output) and, for the LLM, token usage. The
+inputs hash is known before anything expensive runs, so the pack cache
+can answer first: for the planner the plan is cheap and computed up
+front; for the LLM the hash covers the exact prompts and the model, and
+the server is only asked when no finalized pack has that hash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ..catalog.context import endpoints_context as build_context
+from ..domain import Endpoint
+from ..generation.card import Card
+from ..generation.intent import normalize_allowed_ops, understand
+from ..generation.llm import LLMConfig, LLMGenerator
+from ..generation.planner import Mode, plan_pack
+from ..generation.prompts import PROMPT_VERSION
+from ..generation.provenance import GENERATOR_VERSION, OFFLINE_GENERATOR, inputs_hash
+from ..rules import PackFile, RuleContext, validate_pack
+from ..specs import ApiModel
+
+__all__ = ["ROLE_GUIDES", "Generated", "GenerationInputs", "Prepared", "prepare"]
+
+logger = logging.getLogger(__name__)
+
+#: What each role must check, as told to an LLM (the planner's own rules, in words).
+ROLE_GUIDES: Final[dict[str, str]] = {
+    "SMOKE": (
+        "One step per selected read operation whose inputs can be filled; expect a"
+        " documented success status and a body conforming to the response schema."
+    ),
+    "AUTH": (
+        "For each secured operation three steps: auth 'none' and auth 'invalid'"
+        " expect 401 or 403, auth 'valid' expects a documented success status."
+    ),
+    "CRUD": (
+        "Per resource: create, capture the id, read it back and compare fields,"
+        " update, delete, then expect 404 when reading it again."
+    ),
+    "NEGATIVE": (
+        "Requests that break the schema (missing required field, wrong type,"
+        " out-of-range value) expecting a 4XX status, never a 5XX."
+    ),
+}
+
+_CONTEXT_CHARS: Final = 8000
+
+
+@dataclass(frozen=True)
+class GenerationInputs:
+    """What the caller asked for."""
+
+    request: str
+    mode: Mode
+    env: str
+    allowed_ops: tuple[str, ...] | None
+    notes: str | None
+    spec_id: str
+    spec_version: str
+    spec_hash: str
+
+
+@dataclass
+class Generated:
+    """A card and everything the pack stores about how it was made."""
+
+    card: Card
+    inputs_hash: str
+    generator: str
+    generator_version: str
+    file_roles: dict[str, str]
+    role_contexts: dict[str, str]
+    endpoints_context: str
+    allowed_ops: list[str]
+    selector_output: dict[str, Any]
+    usage: dict[str, int] = field(default_factory=dict)
+    model: str | None = None
+    attempts: int = 1
+
+
+@dataclass
+class Prepared:
+    """A generation whose inputs hash is known and whose card may not be yet."""
+
+    inputs_hash: str
+    produce: Callable[[], Generated]
+
+
+def prepare(
+    inputs: GenerationInputs,
+    api: ApiModel,
+    endpoints: Sequence[Endpoint],
+    *,
+    llm: LLMGenerator | None,
+    secrets: dict[str, str] | None = None,
+) -> Prepared:
+    """Prepare a generation with the LLM when one is given, else the planner."""
+    if llm is None:
+        return _prepare_offline(inputs, api)
+    return _prepare_llm(inputs, api, endpoints, llm, secrets or {})
+
+
+def _selector(
+    inputs: GenerationInputs, scope: str, roles: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "spec_id": inputs.spec_id,
+        "spec_version": inputs.spec_version,
+        "scope": scope,
+        "roles": list(roles),
+    }
+
+
+def _prepare_offline(inputs: GenerationInputs, api: ApiModel) -> Prepared:
+    result = plan_pack(
+        api,
+        inputs.request,
+        mode=inputs.mode,
+        allowed_ops=inputs.allowed_ops,
+        env=inputs.env,
+        notes=inputs.notes,
+        document_hash=inputs.spec_hash,
+    )
+    selector = _selector(
+        inputs, result.intent.scope, [r.value for r in result.intent.roles]
+    )
+    selector["operations"] = list(result.intent.operations)
+    generated = Generated(
+        card=result.card,
+        inputs_hash=result.inputs_hash,
+        generator=OFFLINE_GENERATOR,
+        generator_version=result.generator_version,
+        file_roles=result.file_roles,
+        role_contexts={
+            role: "\n".join(keys) for role, keys in result.role_contexts.items()
+        },
+        endpoints_context=result.endpoints_context,
+        allowed_ops=list(result.intent.allowed_ops),
+        selector_output=selector,
+    )
+    return Prepared(inputs_hash=result.inputs_hash, produce=lambda: generated)
+
+
+def _prepare_llm(
+    inputs: GenerationInputs,
+    api: ApiModel,
+    endpoints: Sequence[Endpoint],
+    llm: LLMGenerator,
+    secrets: dict[str, str],
+) -> Prepared:
+    intent = understand(
+        api, inputs.request, allowed_ops=inputs.allowed_ops, env=inputs.env
+    )
+    allowed = list(normalize_allowed_ops(inputs.allowed_ops, inputs.env))
+    selected = set(intent.operations)
+    chosen = [e for e in endpoints if f"{e.method.value} {e.path}" in selected]
+    context = build_context(chosen or list(endpoints), inputs.request, _CONTEXT_CHARS)
+    roles = [r.value for r in intent.roles]
+    role_contexts = {role: ROLE_GUIDES[role] for role in roles if role in ROLE_GUIDES}
+    messages = llm.build_messages(
+        inputs.request,
+        api=api,
+        endpoints_context=context,
+        role_contexts=role_contexts,
+        allowed_ops=allowed,
+        mode=inputs.mode,
+        env=inputs.env,
+        notes=inputs.notes,
+    )
+    model = llm.config.request_model
+    generator = f"llm:{model}"
+    version = f"{GENERATOR_VERSION}+{PROMPT_VERSION}"
+    digest = inputs_hash(
+        generator=generator,
+        generator_version=version,
+        mode=inputs.mode,
+        request=inputs.request,
+        allowed_ops=allowed,
+        env=inputs.env,
+        spec_hash=inputs.spec_hash,
+        operations=intent.operations,
+        endpoints_context=context,
+        notes=inputs.notes,
+        prompts=[m["content"] for m in messages],
+        model=model,
+    )
+    rule_context = RuleContext(
+        mode=inputs.mode,  # type: ignore[arg-type]
+        allowed_ops=tuple(allowed),
+        env=inputs.env,
+        secrets=secrets,
+        api=api,
+    )
+
+    def check(card: Card) -> list[str]:
+        report = validate_pack(
+            [PackFile(f.path, f.content, f.role) for f in card.files], rule_context
+        )
+        return [
+            f"{f.rule} on {f.file}"
+            + (f" line {f.line}" if f.line else "")
+            + f": {f.message}"
+            for f in report.errors
+        ]
+
+    def produce() -> Generated:
+        result = llm.generate(
+            inputs.request,
+            api=api,
+            endpoints_context=context,
+            role_contexts=role_contexts,
+            allowed_ops=allowed,
+            mode=inputs.mode,
+            env=inputs.env,
+            notes=inputs.notes,
+            check=check,
+        )
+        selector = _selector(inputs, intent.scope, roles)
+        selector["operations"] = list(intent.operations)
+        selector["prompt_fingerprint"] = result.prompt_fingerprint
+        return Generated(
+            card=result.card,
+            inputs_hash=digest,
+            generator=generator,
+            generator_version=version,
+            file_roles={f.path: f.role for f in result.card.files},
+            role_contexts=role_contexts,
+            endpoints_context=context,
+            allowed_ops=allowed,
+            selector_output=selector,
+            usage=result.usage.model_dump(),
+            model=result.response_model or result.model,
+            attempts=result.attempts,
+        )
+
+    return Prepared(inputs_hash=digest, produce=produce)
+
+
+def make_llm(config: LLMConfig | None) -> LLMGenerator | None:
+    """An LLM generator for ``config``, or ``None`` to use the offline planner."""
+    return LLMGenerator(config) if config is not None else None

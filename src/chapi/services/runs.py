@@ -1,0 +1,409 @@
+"""Runs: executing a pack against an environment and keeping the history."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import queue
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain import (
+    Artifact,
+    CardType,
+    Environment,
+    MessageRole,
+    PackStatus,
+    Run,
+    RunPack,
+    RunStatus,
+)
+from ..errors import ChapiError, InvalidStateError, NotFoundError
+from ..runner import (
+    CaseResult,
+    Event,
+    EventCallback,
+    Masker,
+    NotebookDisplay,
+    ProgressPrinter,
+    RunOutcome,
+    execute_pack,
+)
+from ..storage import Storage
+from ._common import Clock, Id, as_uuid, resolve_project
+from .packs import PackService
+from .projects import ProjectService
+
+__all__ = ["RunResult", "RunService"]
+
+logger = logging.getLogger(__name__)
+
+_PACK_PREFIX = "pack/"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run with its per-case results.
+
+    Attributes:
+        run: the stored run (status, summary, artifacts).
+        results: every case: file, name, outcome, time and failure message.
+        reason: why the run stopped early, if it did.
+    """
+
+    run: Run
+    results: list[CaseResult] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The run's id."""
+        return self.run.id
+
+    @property
+    def status(self) -> RunStatus:
+        """``passed`` or ``failed``."""
+        return self.run.status
+
+    @property
+    def passed(self) -> bool:
+        """True when every case passed."""
+        return self.run.status is RunStatus.PASSED
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Counts by outcome, duration and, when it stopped early, the reason."""
+        return dict(self.run.summary or {})
+
+    @property
+    def artifacts(self) -> list[Artifact]:
+        """results.json, junit.xml, summary.md, logs and the pack's files."""
+        return self.run.artifacts
+
+    @property
+    def failures(self) -> list[CaseResult]:
+        """The cases that failed or errored."""
+        return [r for r in self.results if r.outcome in ("failed", "error")]
+
+    def __str__(self) -> str:
+        s = self.summary
+        return (
+            f"run {self.run.id} {self.status.value}: {s.get('passed', 0)} passed,"
+            f" {s.get('failed', 0)} failed, {s.get('errors', 0)} errors,"
+            f" {s.get('skipped', 0)} skipped"
+        )
+
+
+class RunService:
+    """Run packs against environments and read the run history.
+
+    Reached as ``chapi.runs``. A run is stored as ``queued`` before anything
+    is sent, moves to ``running``, and always ends ``passed`` or ``failed``
+    with its summary and artifacts, also when the server dies, the run times
+    out, the process gets Ctrl-C, or chapi itself breaks (the interrupt or
+    error is re-raised after the run is stored).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        packs: PackService,
+        projects: ProjectService,
+        clock: Clock,
+    ) -> None:
+        self._storage = storage
+        self._packs = packs
+        self._projects = projects
+        self._clock = clock
+
+    def execute(
+        self,
+        pack: Id,
+        env: Id,
+        *,
+        concurrency: int = 16,
+        timeout: float = 30.0,
+        run_timeout: float | None = None,
+        script_timeout: float = 300.0,
+        force: bool = False,
+        on_event: EventCallback | None = None,
+        progress: bool | None = False,
+        cancel: threading.Event | None = None,
+        user_query: str | None = None,
+    ) -> RunResult:
+        """Run a finalized pack against one of its project's environments.
+
+        Args:
+            pack: the pack's id.
+            env: the environment's id, or its name within the pack's project.
+            concurrency: files run at once (and the HTTP pool size).
+            timeout: seconds for one HTTP request.
+            run_timeout: seconds for the whole run (``None``: no limit).
+            script_timeout: seconds one bash script may run.
+            force: run a draft or expired pack anyway.
+            on_event: called with every runner event.
+            progress: draw progress on stderr (``None``: only on a terminal);
+                in Jupyter a live table is shown as well.
+            cancel: set it from another thread to stop the run.
+            user_query: what the person asked, kept on the run (default: the
+                pack's request).
+
+        Raises:
+            NotFoundError: no such pack or environment.
+            InvalidStateError: the pack is not finalized and ``force`` is false.
+        """
+        record = self._packs.get(pack)
+        if record.status is not PackStatus.FINALIZED and not force:
+            raise InvalidStateError(
+                f"pack {record.id} is {record.status.value}; finalize it first"
+                " or pass force=True"
+            )
+        environment = self._environment(record, env)
+        secrets = self._projects.reveal_secrets(environment.id)
+        api = self._packs._api_for(record)
+        card = self._packs._card_of(record)
+        run = Run(
+            project_id=record.project_id,
+            env_id=environment.id,
+            runpack_id=record.id,
+            user_query=user_query if user_query is not None else _request_of(record),
+            card={
+                "pack_id": str(record.id),
+                "card_hash": record.card_hash,
+                "plan": card.plan.model_dump(mode="json"),
+                "files": [f.path for f in card.files],
+                "env": environment.name,
+                "base_url": environment.base_url,
+            },
+            created_at=self._clock(),
+        )
+        with self._storage.unit_of_work() as uow:
+            uow.runs.add(run)
+            uow.commit()
+        logger.info("run %s queued: pack %s on %s", run.id, record.id, environment.name)
+
+        run.start()
+        self._save(run)
+        consumers = _consumers(on_event, progress)
+        outcome: RunOutcome | None = None
+        try:
+            outcome = execute_pack(
+                record.files,
+                api=api,
+                base_url=environment.base_url,
+                secrets=secrets,
+                concurrency=concurrency,
+                request_timeout=timeout,
+                run_timeout=run_timeout,
+                script_timeout=script_timeout,
+                on_event=consumers,
+                cancel=cancel,
+                run_id=str(run.id),
+            )
+        except BaseException as exc:
+            reason = (
+                "cancelled"
+                if isinstance(exc, KeyboardInterrupt)
+                else f"crashed: {type(exc).__name__}"
+            )
+            self._finish(run, None, record, secrets, reason)
+            raise
+        result = self._finish(run, outcome, record, secrets, outcome.reason)
+        if outcome.reason == "cancelled" and cancel is None:
+            # Ctrl-C was turned into a cancelled outcome; stop the caller too.
+            raise KeyboardInterrupt
+        return result
+
+    def stream(self, pack: Id, env: Id, **options: Any) -> Iterator[Event]:
+        """Run like :meth:`execute`, yielding each event as it happens.
+
+        The last event is :class:`~chapi.runner.RunFinished`. Leaving the
+        loop early cancels the run, which is still stored (failed,
+        ``cancelled``).
+        """
+        events: queue.Queue[Event | BaseException | None] = queue.Queue()
+        cancel = threading.Event()
+        caller: EventCallback | None = options.pop("on_event", None)
+
+        def forward(event: Event) -> None:
+            events.put(event)
+            if caller is not None:
+                caller(event)
+
+        def work() -> None:
+            try:
+                self.execute(pack, env, on_event=forward, cancel=cancel, **options)
+            except BaseException as exc:  # handed to the consuming thread
+                events.put(exc)
+            finally:
+                events.put(None)
+
+        worker = threading.Thread(target=work, name="chapi-run", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = events.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()
+            worker.join()
+
+    def get(self, run: Id) -> Run:
+        """A run with its artifacts."""
+        run_id = as_uuid(run, "run")
+        with self._storage.unit_of_work() as uow:
+            return uow.runs.get(run_id)
+
+    def list(self, project: Id, *, limit: int | None = None) -> builtins.list[Run]:
+        """A project's runs, newest first (without artifacts)."""
+        project_id = resolve_project(self._storage, project)
+        with self._storage.unit_of_work() as uow:
+            return uow.runs.list(project_id, limit=limit)
+
+    def for_pack(self, pack: Id) -> builtins.list[Run]:
+        """The runs of one pack, newest first."""
+        pack_id = as_uuid(pack, "pack")
+        with self._storage.unit_of_work() as uow:
+            return uow.runs.list_for_pack(pack_id)
+
+    def artifacts(self, run: Id) -> builtins.list[Artifact]:
+        """A run's artifacts: results.json, junit.xml, summary.md, logs, pack files."""
+        return sorted(self.get(run).artifacts, key=lambda a: a.path)
+
+    def artifact(self, run: Id, path: str) -> str:
+        """The text of one artifact.
+
+        Raises:
+            NotFoundError: the run has no artifact at ``path``.
+        """
+        for item in self.get(run).artifacts:
+            if item.path == path:
+                return item.content
+        raise NotFoundError("artifact", path)
+
+    def results(self, run: Id) -> builtins.list[dict[str, Any]]:
+        """The per-case results of a stored run, as ``results.json`` holds them."""
+        document = json.loads(self.artifact(run, "results.json"))
+        return list(document.get("results", document.get("cases", [])))
+
+    # -- helpers --------------------------------------------------------------
+
+    def _environment(self, pack: RunPack, env: Id) -> Environment:
+        if isinstance(env, str):
+            try:
+                return self._projects.environment(env, project=pack.project_id)
+            except NotFoundError:
+                pass
+        found = self._projects.environment(as_uuid(env, "environment"))
+        if found.project_id != pack.project_id:
+            raise NotFoundError("environment", env)
+        return found
+
+    def _save(self, run: Run) -> None:
+        with self._storage.unit_of_work() as uow:
+            uow.runs.update(run)
+            uow.commit()
+
+    def _finish(
+        self,
+        run: Run,
+        outcome: RunOutcome | None,
+        pack: RunPack,
+        secrets: dict[str, str],
+        reason: str | None,
+    ) -> RunResult:
+        now = self._clock()
+        masker = Masker(secrets)
+        if outcome is not None:
+            summary = dict(outcome.summary)
+            passed = outcome.passed
+            artifacts = dict(outcome.artifacts)
+            results = list(outcome.results)
+        else:
+            summary = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+            passed = False
+            artifacts = {}
+            results = []
+        if reason:
+            summary["reason"] = masker.text(reason)
+        for item in pack.files:
+            artifacts[_PACK_PREFIX + item.path] = masker.text(item.content)
+        run.finish(passed=passed and not reason, now=now, summary=summary)
+        new = [
+            run.add_artifact(path, text, now=now) for path, text in artifacts.items()
+        ]
+        try:
+            with self._storage.unit_of_work() as uow:
+                uow.runs.update(run)
+                uow.runs.add_artifacts(new)
+                if pack.conversation_id is not None:
+                    _run_card(uow, pack.conversation_id, run, now)
+                uow.commit()
+        except ChapiError:
+            logger.exception("run %s: storing the outcome failed", run.id)
+            raise
+        logger.info(
+            "run %s %s: %s",
+            run.id,
+            run.status.value,
+            ", ".join(f"{k}={v}" for k, v in summary.items() if k != "reason"),
+        )
+        return RunResult(run=run, results=results, reason=reason)
+
+
+def _request_of(pack: RunPack) -> str:
+    selector = pack.inputs.selector_output_json if pack.inputs else None
+    card = (selector or {}).get("card") or {}
+    return str((card.get("plan") or {}).get("summary", ""))
+
+
+def _consumers(
+    on_event: EventCallback | None, progress: bool | None
+) -> Callable[[Event], None]:
+    sinks: list[Callable[[Event], None]] = []
+    display = NotebookDisplay()
+    if display.enabled and "ipykernel" in sys.modules:
+        sinks.append(display)
+    elif progress or (progress is None and sys.stderr.isatty()):
+        sinks.append(ProgressPrinter())
+    if on_event is not None:
+        sinks.append(on_event)
+
+    def emit(event: Event) -> None:
+        for sink in sinks:
+            try:
+                sink(event)
+            except Exception:  # a consumer's failure never stops the run
+                logger.exception("event consumer failed on %s", type(event).__name__)
+
+    return emit
+
+
+def _run_card(uow: Any, conversation_id: uuid.UUID, run: Run, now: datetime) -> None:
+    """Add a ``run`` card to the conversation the pack came from."""
+    talk = uow.conversations.get(conversation_id)
+    summary = run.summary or {}
+    message = talk.add_message(
+        MessageRole.ASSISTANT,
+        f"Run {run.status.value}: {summary.get('passed', 0)} passed,"
+        f" {summary.get('failed', 0)} failed, {summary.get('errors', 0)} errors.",
+        now=now,
+        card_type=CardType.RUN,
+        card_payload={
+            "run_id": str(run.id),
+            "pack_id": str(run.runpack_id),
+            "status": run.status.value,
+            "summary": summary,
+        },
+    )
+    uow.conversations.add_message(message)
