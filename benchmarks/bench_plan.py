@@ -76,7 +76,7 @@ def main() -> None:
     )
     print()
     print(
-        f"{'mode':<10} {'files':>5} {'steps':>6} {'MiB out':>8} {'plan s':>7} "
+        f"{'mode':<10} {'files':>5} {'steps':>6} {'ops':>5} {'MiB out':>8} {'plan s':>7} "
         f"{'ref s':>7} {'ratio':>6} {'peak MiB':>9}"
     )
 
@@ -92,11 +92,13 @@ def main() -> None:
         peak = _peak_mib(run)
         size = sum(len(f.content.encode("utf-8")) for f in card.files) / 2**20
         steps = card.plan.summary.split(" step(s)")[0].rsplit(" ", 1)[-1]
+        ops = card.plan.summary.split(" operation(s)")[0].rsplit(" ", 1)[-1]
         print(
-            f"{mode:<10} {len(card.files):>5} {steps:>6} {size:>8.2f} {seconds:>7.2f} "
+            f"{mode:<10} {len(card.files):>5} {steps:>6} {ops:>5} {size:>8.2f} {seconds:>7.2f} "
             f"{reference:>7.3f} {seconds / reference:>6.1f} {peak:>9.1f}"
         )
     print()
+    print("ops = distinct operations the pack's steps exercise")
     print("ratio = planning+rendering time / time to serialize the finished card")
 
 

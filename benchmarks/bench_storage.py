@@ -1,14 +1,21 @@
 """Bulk insert and read-back of endpoint-catalog rows through chapi's storage adapter,
 against a plain driver-level ``executemany`` of the same rows, on SQLite and PostgreSQL.
 
-Run: ``python -m benchmarks.bench_storage [--rows 100000]``
+Each round inserts a fresh spec's rows through chapi (``SpecRepository.add``) and
+reads them back as ``Endpoint`` objects (``SpecRepository.endpoints``), then does
+the same with the bare driver (``sqlite3`` / ``psycopg`` ``executemany``, and a
+``fetchall`` of the same ``SELECT ... ORDER BY`` the adapter sends, returning
+the driver's raw tuples). Both sides write to the same database with the same
+settings. The median of ``--rounds`` rounds is reported.
+
+Run: ``python -m benchmarks.bench_storage [--rows 100000] [--rounds 3]``
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
+import statistics
 import tempfile
 import time
 import uuid
@@ -18,21 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
+from benchmarks._pg import temporary_database
 from chapi import domain as d
 from chapi.storage import SqlStorage
-from chapi.storage.tables import metadata
-
-PG_ADMIN = os.environ.get(
-    "CHAPI_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 COLUMNS = (
     "id, project_id, spec_id, method, path, summary, auth, req_content, "
     "success_content, operation_id, tags, created_at"
 )
+# the order SpecRepository.endpoints returns rows in
+ORDER = "ORDER BY created_at, path, method"
 
 
 def make_rows(n: int, project_id: uuid.UUID, spec_id: uuid.UUID) -> list[d.Endpoint]:
@@ -89,6 +93,7 @@ def sqlite_driver_run(path: Path, rows: list[d.Endpoint]) -> tuple[float, float]
 
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")  # as the adapter sets it (WAL file)
     project_id = rows[0].project_id.hex
     conn.execute(
         "INSERT INTO projects (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
@@ -132,7 +137,7 @@ def sqlite_driver_run(path: Path, rows: list[d.Endpoint]) -> tuple[float, float]
 
     def read() -> None:
         found = conn.execute(
-            f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ?",
+            f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ? {ORDER}",
             (rows[0].spec_id.hex,),
         ).fetchall()
         assert len(found) == len(rows)
@@ -182,7 +187,7 @@ def pg_driver_run(dsn: str, rows: list[d.Endpoint]) -> tuple[float, float]:
 
         def read() -> None:
             found = conn.execute(
-                f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = %s",
+                f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = %s {ORDER}",
                 (rows[0].spec_id,),
             ).fetchall()
             assert len(found) == len(rows)
@@ -191,54 +196,68 @@ def pg_driver_run(dsn: str, rows: list[d.Endpoint]) -> tuple[float, float]:
 
 
 def report(
-    backend: str, n: int, ours: tuple[float, float], plain: tuple[float, float]
+    backend: str,
+    n: int,
+    ours: list[tuple[float, float]],
+    plain: list[tuple[float, float]],
 ) -> None:
-    for label, mine, ref in (
-        ("insert", ours[0], plain[0]),
-        ("read", ours[1], plain[1]),
-    ):
+    """Print rows per second (median of the rounds) and the time ratio."""
+    for index, label in enumerate(("insert", "read")):
+        mine = statistics.median(r[index] for r in ours)
+        ref = statistics.median(r[index] for r in plain)
         print(
             f"{backend:10} {label:6}  chapi {n / mine:>9,.0f} rows/s   "
             f"driver {n / ref:>9,.0f} rows/s   ratio {mine / ref:4.2f}x"
         )
 
 
+def rounds_on(
+    storage: SqlStorage,
+    driver: Callable[[list[d.Endpoint]], tuple[float, float]],
+    n: int,
+    rounds: int,
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Alternate chapi and driver rounds, each on fresh rows, so both see the same load."""
+    ours, plain = [], []
+    for _ in range(rounds):
+        ours.append(adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4())))
+        plain.append(driver(make_rows(n, uuid.uuid4(), uuid.uuid4())))
+    return ours, plain
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Print the figures for SQLite, then PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    n = parser.parse_args().rows
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    n = args.rows
     print(
-        f"{n:,} endpoint-catalog rows; ratio = chapi time / driver time (lower is better)"
+        f"{n:,} endpoint-catalog rows, median of {args.rounds} rounds; "
+        "ratio = chapi time / driver time (lower is better)"
     )
 
     with tempfile.TemporaryDirectory() as tmp:
         storage = SqlStorage(f"sqlite:///{tmp}/chapi.db")
         storage.migrate()
-        ours = adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4()))
-        plain = sqlite_driver_run(
-            Path(tmp) / "chapi.db", make_rows(n, uuid.uuid4(), uuid.uuid4())
+        ours, plain = rounds_on(
+            storage,
+            lambda rows: sqlite_driver_run(Path(tmp) / "chapi.db", rows),
+            n,
+            args.rounds,
         )
         storage.close()
         report("sqlite", n, ours, plain)
 
-    name = f"chapi_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_ADMIN).set(database=name)
-    try:
+    with temporary_database() as url:
         storage = SqlStorage(url.render_as_string(hide_password=False))
         storage.migrate()
-        ours = adapter_run(storage, make_rows(n, uuid.uuid4(), uuid.uuid4()))
-        storage.close()
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        plain = pg_driver_run(dsn, make_rows(n, uuid.uuid4(), uuid.uuid4()))
+        ours, plain = rounds_on(
+            storage, lambda rows: pg_driver_run(dsn, rows), n, args.rounds
+        )
+        storage.close()
         report("postgresql", n, ours, plain)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    assert metadata is not None
 
 
 if __name__ == "__main__":

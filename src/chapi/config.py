@@ -53,4 +53,20 @@ class Settings:
 
     def __repr__(self) -> str:
         key = "***" if self.secret_key else None
-        return f"Settings(database_url={self.database_url!r}, home={str(self.home)!r}, secret_key={key})"
+        return (
+            f"Settings(database_url={self.shown_database_url!r},"
+            f" home={str(self.home)!r}, secret_key={key})"
+        )
+
+    @property
+    def shown_database_url(self) -> str:
+        """The database URL with any password replaced by ``***``."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(self.effective_database_url).render_as_string(
+                hide_password=True
+            )
+        except ArgumentError:
+            return "<unparsable database URL>"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chapi.catalog import SearchIndex, rank, tokenize
+from chapi.catalog import SearchIndex, hit_rates, rank, tokenize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -53,19 +53,29 @@ def test_labelled_set_is_large_enough() -> None:
 def test_relevance_floor(github: tuple[list[Row], SearchIndex]) -> None:
     """Hit rate at 5 is at least 0.9 and at 1 at least 0.8 on the labelled set."""
     rows, index = github
-    queries = _queries()
 
-    at1 = at5 = 0
-    for item in queries:
-        keys = [
-            f"{rows[h.index].method} {rows[h.index].path}"
-            for h in index.search(item["query"], 5)
-        ]
-        at1 += bool(keys) and keys[0] == item["expected"]
-        at5 += item["expected"] in keys
+    figures = hit_rates(index, rows, _queries())
 
-    assert at5 / len(queries) >= 0.9
-    assert at1 / len(queries) >= 0.8
+    assert figures.queries == len(_queries())
+    assert figures.at_5 >= 0.9, figures.missed
+    assert figures.at_1 >= 0.8
+
+
+def test_hit_rates_count_first_and_top_five() -> None:
+    """A query answered first counts at 1 and 5, a miss at neither."""
+    rows = [Row("GET", "/pets", "List pets"), Row("POST", "/pets", "Create a pet")]
+    index = SearchIndex.build(rows)
+    labelled = [
+        {"query": "list pets", "expected": "GET /pets"},
+        {"query": "create a pet", "expected": "GET /pets"},
+        {"query": "weather forecast", "expected": "POST /pets"},
+    ]
+
+    figures = hit_rates(index, rows, labelled)
+
+    assert (figures.queries, figures.at_1) == (3, 1 / 3)
+    assert figures.at_5 == 2 / 3
+    assert figures.missed == ("weather forecast",)
 
 
 def test_user_repositories_first(github: tuple[list[Row], SearchIndex]) -> None:

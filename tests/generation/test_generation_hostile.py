@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chapi.errors import GenerationError
-from chapi.generation.planner import plan
+from chapi.generation.planner import plan, plan_pack
 from chapi.jsonir import parse, schema_errors
+from chapi.rules import PackFile, Registry, RuleContext, validate_pack
+from chapi.specs import prepare_import
 from chapi.specs.model import (
     ApiModel,
     MediaSchema,
@@ -334,3 +336,106 @@ def test_any_spec_text_gives_parseable_files(
                 check=False,
             )
             assert done.returncode == 0, done.stderr
+
+
+def _hostile_document(canary: Path) -> dict[str, Any]:
+    wipe = "$(rm -rf ~)"
+    touch = f"`touch {canary}`"
+    text = f'it\'s "{wipe}"\n{touch}; touch {canary}'
+    thing = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        "example": {"id": 1, "name": text},
+    }
+    ok = {"description": text, "content": {"application/json": {"schema": thing}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": text, "version": wipe},
+        "components": {
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer", "description": text}
+            }
+        },
+        "security": [{"token": []}],
+        "paths": {
+            "/things": {
+                "get": {"summary": text, "operationId": wipe, "responses": {"200": ok}},
+                "post": {
+                    "summary": wipe,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": thing}},
+                    },
+                    "responses": {"201": ok},
+                },
+            },
+            "/things/{id}": {
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": f"../../{wipe}",
+                    }
+                ],
+                "get": {"tags": ["../../etc"], "responses": {"200": ok}},
+                "delete": {
+                    "description": text,
+                    "responses": {"204": {"description": "x"}},
+                },
+            },
+            "/../../up": {"get": {"summary": touch, "responses": {"200": ok}}},
+        },
+    }
+
+
+def test_imported_hostile_document_gives_harmless_packs(tmp_path: Path) -> None:
+    """A document imported from JSON with `$(rm -rf ~)`, quotes, newlines and '..' is inert.
+
+    Its packs pass every built-in rule, and running the scripts with HOME set
+    to a scratch folder leaves that folder intact and runs no spec text.
+    """
+    canary = tmp_path / "canary"
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "keep").write_text("x")
+    work = tmp_path / "work"
+    work.mkdir()
+    api = prepare_import(json.dumps(_hostile_document(canary))).model
+    request = "smoke auth crud negative tests"
+    packs = {
+        mode: plan_pack(api, request, mode=mode) for mode in ("bash-curl", "hybrid")
+    }
+
+    findings = []
+    for mode, pack in packs.items():
+        files = [PackFile(f.path, f.content, f.role) for f in pack.card.files]
+        context = RuleContext(
+            mode=mode,
+            allowed_ops=tuple(pack.intent.allowed_ops),
+            secrets={"TOKEN": "token-value-123"},
+            file_roles=pack.file_roles,
+            api=api,
+        )
+        findings += validate_pack(files, context, Registry.builtins()).errors
+    scripts = [
+        f.content for p in packs.values() for f in p.card.files if f.mode == "bash-curl"
+    ]
+    with recording_server() as recorder:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "BASE_URL": recorder.base_url,
+            "TOKEN": "token-value-123",
+        }
+        results = [_run(script, work, env) for script in scripts]
+
+    assert findings == []
+    assert scripts and all(r.stdout.startswith("1..") for r in results), results
+    assert (home / "keep").exists() and not canary.exists()
+    assert list(work.iterdir()) == []
+    assert recorder.requests and all(
+        path.startswith("/things") for _, path, _, _ in recorder.requests
+    )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gen_support import petstore
+from jsonschema import Draft202012Validator
+
+from chapi.generation.card import Card, card_schema
 from chapi.generation.diff import diff_packs
+from chapi.generation.planner import plan_pack
 from chapi.generation.provenance import inputs_hash, spec_hash
 
 BASE: dict[str, Any] = {
@@ -80,3 +85,38 @@ def test_diff_of_identical_packs_is_empty() -> None:
         "unchanged": 1,
         "diffs": {},
     }
+
+
+def test_planner_cards_fit_the_card_schema_and_hash_their_content() -> None:
+    """A planned card validates against card_schema; its digest follows every byte of a file."""
+    card = plan_pack(petstore(), "smoke and auth tests", mode="hybrid").card
+    changed = card.model_copy(
+        update={
+            "files": [
+                card.files[0].model_copy(
+                    update={"content": card.files[0].content + " "}
+                ),
+                *card.files[1:],
+            ]
+        }
+    )
+
+    errors = list(
+        Draft202012Validator(card_schema()).iter_errors(card.model_dump(mode="json"))
+    )
+
+    assert errors == []
+    assert card.digest().startswith("sha256:") and len(card.digest()) == 71
+    assert Card.model_validate_json(card.canonical_json()).digest() == card.digest()
+    assert changed.digest() != card.digest()
+
+
+def test_card_schema_refuses_unsafe_shapes() -> None:
+    """Unknown keys, a lower-case role and an unknown mode break the card schema."""
+    validator = Draft202012Validator(card_schema())
+    base = {"plan": {"summary": "s"}, "files": [], "actions": []}
+    bad_file = {"path": "a.json", "role": "smoke", "mode": "python", "content": ""}
+
+    assert list(validator.iter_errors(base)) == []
+    assert list(validator.iter_errors({**base, "extra": 1}))
+    assert len(list(validator.iter_errors({**base, "files": [bad_file]}))) == 2

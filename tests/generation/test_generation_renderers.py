@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from chapi.errors import GenerationError
 from chapi.generation.paths import file_path, slugify
+from chapi.generation.prompts import system_prompt
 from chapi.generation.render_bash import _PRELUDE, _q, render_bash
 from chapi.generation.render_jsonir import render_jsonir
+from chapi.runner.credentials import INVALID_VALUE
 
 
 def _doc(*steps: dict[str, Any]) -> dict[str, Any]:
@@ -185,3 +187,40 @@ def test_quoted_words_reach_bash_unchanged(text: str) -> None:
 def test_bash_urlencode_matches_python(text: str) -> None:
     """The script's _urlencode percent-encodes UTF-8 bytes as Python's quote does."""
     assert _bash(_PRELUDE + '\n_urlencode "$1"', text) == quote(text, safe="-._~")
+
+
+def test_invalid_auth_sends_the_runner_invalid_credential(tmp_path: Path) -> None:
+    """An ``invalid`` step sends the runner's invalid value; the LLM prompt names it."""
+    doc = _doc(
+        {
+            "name": "wrong token",
+            "operation": "GET /pets",
+            "request": {"method": "GET", "path": "/pets"},
+            "auth": "invalid",
+            "expect": {"status": [200]},
+        }
+    )
+    script = render_bash(doc, petstore())
+
+    with recording_server() as rec:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "BASE_URL": rec.base_url,
+            "TOKEN": "real-token-value",
+        }
+        subprocess.run(
+            ["bash", "-c", script],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    (_, _, headers, _), *_ = rec.requests
+    assert headers["authorization"] == f"Bearer {INVALID_VALUE}"
+    assert INVALID_VALUE == "chapi-invalid-credential"
+    assert f"literal `{INVALID_VALUE}`" in system_prompt()
+    assert "chapi-invalid-token" not in system_prompt()

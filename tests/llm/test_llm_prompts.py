@@ -315,4 +315,4 @@ def test_prompt_commands_fit_the_shell_guardrail() -> None:
     allowed = set(ALLOWED_COMMANDS)
 
     assert set(_BASH_COMMANDS) <= allowed
-    assert "chapi-invalid-token" in system_prompt()
+    assert "chapi-invalid-credential" in system_prompt()

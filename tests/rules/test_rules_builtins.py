@@ -18,6 +18,7 @@ from chapi.rules import (
     RuleContext,
     SafePath,
 )
+from chapi.runner.credentials import INVALID_VALUE
 from chapi.specs.model import ApiModel, Operation, Response
 
 API = ApiModel(
@@ -336,6 +337,56 @@ def test_allowed_ops_bash(content: str, allowed: tuple[str, ...], count: int) ->
     assert len(messages) == count, messages
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        'curl -X "DEL"ETE "$BASE_URL/pets/1"\n',
+        "curl -X $'\\x44ELETE' \"$BASE_URL/pets/1\"\n",
+        'curl --request=delete "$BASE_URL/pets/1"\n',
+        'curl -sX DELETE "$BASE_URL/pets/1"\n',
+        'curl -X D\u0415LETE "$BASE_URL/pets/1"\n',
+        'x=$(curl -X DELETE "$BASE_URL/pets/1")\n',
+        'curl -T body.json "$BASE_URL/pets"\n',
+        'curl --json "{}" "$BASE_URL/pets"\n',
+        'm=DELETE\ncurl -X "$m" "$BASE_URL/pets/1"\n',
+    ],
+)
+def test_allowed_ops_sees_through_evasions(content: str) -> None:
+    """Quoting, $'...' escapes, case, look-alike letters and nesting hide no method."""
+    # Arrange
+    file = PackFile("a.sh", content)
+
+    # Act
+    messages = _messages(AllowedOps(), file, RuleContext(allowed_ops=("GET",)))
+
+    # Assert
+    assert len(messages) == 1, messages
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'curl "ht""tp://evil.example/x"\n',
+        "curl $'\\x68ttp://evil.example/x'\n",
+        'curl "\uff48\uff54\uff54\uff50://evil.example/x"\n',
+        'curl "2130706433/x"\n',
+        'curl "${BASE_URL}@evil.example/x"\n',
+        'curl "$BASE_URL:8080/x"\n',
+        'curl --url "http://e.example" "$BASE_URL/x"\n',
+    ],
+)
+def test_norooturl_sees_through_evasions(content: str) -> None:
+    """Split quotes, escapes, fullwidth letters, bare numbers and '@' or ':' tricks fail."""
+    # Arrange
+    file = PackFile("a.sh", content)
+
+    # Act
+    messages = _messages(NoRootUrl(), file)
+
+    # Assert
+    assert messages, content
+
+
 def test_allowed_ops_jsonir() -> None:
     """json-ir request methods outside allowed_ops are errors."""
     # Arrange
@@ -453,7 +504,8 @@ def test_no_inline_secrets_accepts_references() -> None:
     bash = PackFile(
         "a.sh",
         'curl -H "Authorization: Bearer ${TOKEN}" -u "$USER:$PASSWORD" "$BASE_URL/x"\n'
-        'curl -H "Authorization: Bearer chapi-invalid-token" "$BASE_URL/x"\n',
+        'curl -H "Authorization: Bearer chapi-invalid-token" "$BASE_URL/x"\n'
+        f'curl -H "X-API-Key: {INVALID_VALUE}" "$BASE_URL/x"\n',
     )
     jsonir = PackFile(
         "a.json",

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from chapi import specs
 from chapi.errors import GenerationError
+from chapi.generation import planner
 from chapi.rules import PackFile, Registry, RuleContext, validate_pack
-
-planner = pytest.importorskip("chapi.generation.planner")
-specs = pytest.importorskip("chapi.specs")
 
 EXAMPLES = sorted(
     (Path(__file__).parents[1] / "data" / "oas-examples").glob("*/*.json")

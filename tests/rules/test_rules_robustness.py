@@ -69,3 +69,18 @@ def test_builtins_never_raise_on_odd_json(document: object) -> None:
 
     # Assert
     assert not any(f.details.get("crash") for f in report.findings)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    option=st.sampled_from(["-H", "-w", "--variable", "-d", "-F", "-T", "-o", "-X"]),
+    value=st.text(alphabet=st.sampled_from(list("@%{}>/.~$'\"-_=ax:\\é")), max_size=30),
+)
+def test_builtins_never_raise_on_odd_curl_options(option: str, value: str) -> None:
+    """Option values naming files, formats or methods never make a rule raise."""
+    # Arrange
+    quoted = "'" + value.replace("'", "'\"'\"'") + "'"
+    file = PackFile("x.sh", f'curl {option} {quoted} "$BASE_URL/a/1"\n', "AUTH")
+
+    # Act / Assert
+    _run_all(file)

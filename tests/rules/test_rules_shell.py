@@ -104,6 +104,20 @@ def test_safe_script_passes() -> None:
         ("echo $(( x[$(id)] ))\n", "unparseable shell"),
         ("if [[ -n x ]]; then :; fi\n", "unparseable shell"),
         ("echo ${IFS}x\n", "expanding IFS"),
+        ("x=$'\\x72\\x6d'; $x -rf /\n", "not static"),
+        ("\"$(printf '\\x72m')\" -rf /\n", "not static"),
+        ("\uff52\uff4d -rf /\n", "non-ASCII"),
+        ("r\u200bm -rf /\n", "non-ASCII"),
+        ("echo x > a/../../up\n", "writes outside the working folder"),
+        ("cat <<EOF > /etc/x\nhi\nEOF\n", "writes outside the working folder"),
+        ("declare -n r=PATH\nr=/tmp\n", "name reference"),
+        ("local -n r=x\n", "name reference"),
+        ('curl -H @/etc/shadow "$BASE_URL/a"\n', "reads a file outside"),
+        ('curl -H "@../secrets" "$BASE_URL/a"\n', "reads a file outside"),
+        ('curl -w @/etc/fmt "$BASE_URL/a"\n', "reads a file outside"),
+        ("curl --variable 'a@/etc/shadow' \"$BASE_URL/a\"\n", "reads a file outside"),
+        ("curl -w '%output{/etc/x}' \"$BASE_URL/a\"\n", "writes outside"),
+        ("curl -w '%output{>>~/.bashrc}' \"$BASE_URL/a\"\n", "writes outside"),
     ],
 )
 def test_dangerous_forms_are_refused(script: str, expected: str) -> None:
@@ -157,6 +171,22 @@ def test_functions_defined_in_the_file_may_be_called() -> None:
 
     # Assert
     assert messages == ["eval runs a string as code"]
+
+
+def test_curl_file_options_inside_the_working_folder_pass() -> None:
+    """-H @file, -w and --variable are fine with own or stdin files and plain values."""
+    # Arrange
+    script = (
+        'tmp=$(mktemp)\ncurl -H "@$tmp" -H @- -H @headers.txt "$BASE_URL/a"\n'
+        "curl -w '%output{out.txt}%{http_code}' --variable 'a=x@y' \"$BASE_URL/a\"\n"
+        "declare -r LIMIT=3\n"
+    )
+
+    # Act
+    messages = _messages(script)
+
+    # Assert
+    assert messages == []
 
 
 def test_command_v_probe_is_allowed() -> None:

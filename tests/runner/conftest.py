@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +40,17 @@ def demo_pack() -> list[PackFile]:
         PackFile(f"tests/{path.name}", path.read_text("utf-8"), roles[path.stem])
         for path in sorted(folder.iterdir())
     ]
+
+
+@pytest.fixture(scope="session")
+def httpbin_url() -> Iterator[str]:
+    """httpbin (from PyPI) under the waitress WSGI server in a thread on 127.0.0.1."""
+    logging.getLogger("httpbin").setLevel(logging.ERROR)
+    import httpbin
+    from waitress.server import create_server
+
+    server = create_server(httpbin.app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()

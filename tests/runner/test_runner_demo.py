@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import httpx
+
 from chapi.demo import DemoServer
 from chapi.runner import (
     CaseFinished,
@@ -15,6 +17,7 @@ from chapi.runner import (
     RunStarted,
     execute_pack,
 )
+from chapi.specs import prepare_import
 from chapi.specs.model import ApiModel
 from conftest import DEMO_TOKEN
 
@@ -142,3 +145,195 @@ def test_non_pack_files_are_ignored(demo: DemoServer) -> None:
 
     assert outcome.results == [] and outcome.summary["total"] == 0
     assert not outcome.passed
+
+
+def test_schema_check_accepts_an_empty_documented_response(
+    demo: DemoServer, demo_api: ApiModel
+) -> None:
+    """A 204 documented without a body passes a schema check; an empty 200 would not."""
+    steps = [
+        {
+            "name": "create",
+            "operation": "POST /pets",
+            "request": {"method": "POST", "path": "/pets", "json": {"name": "Kit"}},
+            "expect": {"status": [201], "schema": True},
+            "capture": {"pet_id": "/id"},
+        },
+        {
+            "name": "delete with a schema check",
+            "operation": "DELETE /pets/{petId}",
+            "request": {"method": "DELETE", "path": "/pets/{{pet_id}}"},
+            "expect": {"status": [204], "schema": True},
+        },
+        {
+            "name": "create another",
+            "operation": "POST /pets",
+            "request": {"method": "POST", "path": "/pets", "json": {"name": "Kat"}},
+            "expect": {"status": [201]},
+            "capture": {"other_id": "/id"},
+        },
+        {
+            "name": "an empty body where JSON is asserted",
+            "operation": "DELETE /pets/{petId}",
+            "request": {"method": "DELETE", "path": "/pets/{{other_id}}"},
+            "expect": {"status": [204], "json": [{"pointer": "/id", "exists": True}]},
+        },
+    ]
+    pack = [PackFile("d.json", json.dumps({"jsonir": 1, "name": "d", "steps": steps}))]
+
+    outcome = execute_pack(
+        pack, api=demo_api, base_url=demo.base_url, secrets={"TOKEN": DEMO_TOKEN}
+    )
+
+    assert [(c.name, c.outcome, c.message) for c in outcome.results] == [
+        ("create", "passed", ""),
+        ("delete with a schema check", "passed", ""),
+        ("create another", "passed", ""),
+        (
+            "an empty body where JSON is asserted",
+            "failed",
+            "response body is empty, JSON was expected",
+        ),
+    ]
+
+
+_CASE_CHILDREN = {"failure", "error", "skipped", "system-out", "system-err"}
+
+
+def _check_junit(root: ET.Element) -> list[str]:
+    """Problems with ``root`` as the JUnit report format CI servers read.
+
+    The rules are those shared by the Ant JUnit report that Jenkins, GitLab
+    and GitHub reporters parse: a ``testsuites`` root of ``testsuite``
+    elements; every suite and case named; counts and times numeric; a case
+    holding at most one of failure, error or skipped, each with a
+    ``message``; and the counts adding up at every level.
+    """
+    problems: list[str] = []
+
+    def number(element: ET.Element, name: str, kind: type) -> float:
+        value = element.get(name)
+        try:
+            parsed = kind(value)
+        except (TypeError, ValueError):
+            problems.append(
+                f"<{element.tag}> {name}={value!r} is not a {kind.__name__}"
+            )
+            return 0
+        if parsed < 0:
+            problems.append(f"<{element.tag}> {name}={value!r} is negative")
+        return float(parsed)
+
+    if root.tag != "testsuites":
+        return [f"root is <{root.tag}>"]
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0.0)
+    for suite in root:
+        if suite.tag != "testsuite" or not suite.get("name"):
+            problems.append(f"unnamed or unexpected <{suite.tag}> under the root")
+            continue
+        seen = dict.fromkeys(totals, 0.0)
+        for case in suite:
+            if case.tag != "testcase":
+                problems.append(f"<{case.tag}> inside a testsuite")
+                continue
+            if not case.get("name") or not case.get("classname"):
+                problems.append("a testcase lacks name or classname")
+            number(case, "time", float)
+            kinds = [child.tag for child in case]
+            if not set(kinds) <= _CASE_CHILDREN:
+                problems.append(f"testcase children {kinds}")
+            verdicts = [k for k in kinds if k in ("failure", "error", "skipped")]
+            if len(verdicts) > 1:
+                problems.append(f"testcase with {verdicts}")
+            for child in case:
+                if child.tag in ("failure", "error") and child.get("message") is None:
+                    problems.append(f"<{child.tag}> without message")
+            seen["tests"] += 1
+            for tag, key in (
+                ("failure", "failures"),
+                ("error", "errors"),
+                ("skipped", "skipped"),
+            ):
+                seen[key] += tag in verdicts
+        for key in totals:
+            if number(suite, key, int) != seen[key]:
+                problems.append(f"suite {suite.get('name')} {key} != {seen[key]:g}")
+            totals[key] += seen[key]
+        number(suite, "time", float)
+    for key, value in totals.items():
+        if number(root, key, int) != value:
+            problems.append(f"testsuites {key} != {value:g}")
+    number(root, "time", float)
+    return problems
+
+
+def test_junit_report_has_the_structure_ci_servers_read(
+    demo: DemoServer, demo_api: ApiModel, demo_pack: list[PackFile]
+) -> None:
+    """A run with every outcome gives a JUnit report whose structure and counts hold."""
+    steps = [
+        {
+            "name": "create fails on purpose",
+            "request": {"method": "POST", "path": "/pets", "json": {}},
+            "expect": {"status": [201]},
+            "capture": {"pet_id": "/id"},
+        },
+        {
+            "name": "read <it> & check",
+            "request": {"method": "GET", "path": "/pets/{{pet_id}}"},
+        },
+    ]
+    script = "#!/usr/bin/env bash\necho 1..2\necho 'ok 1 - a # SKIP later'\necho 'not ok 2 - b'\n"
+    pack = [
+        *demo_pack,
+        PackFile("mixed.json", json.dumps({"jsonir": 1, "name": "m", "steps": steps})),
+        PackFile("broken.json", '{"jsonir": 1}'),
+        PackFile("mixed.sh", script),
+    ]
+
+    outcome = execute_pack(
+        pack, api=demo_api, base_url=demo.base_url, secrets={"TOKEN": DEMO_TOKEN}
+    )
+    text = outcome.artifacts["junit.xml"]
+    root = ET.fromstring(text)
+
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert _check_junit(root) == []
+    assert {k: root.get(k) for k in ("failures", "errors", "skipped")} == {
+        "failures": "2",
+        "errors": "1",
+        "skipped": "2",
+    }
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert "read <it> & check" in names
+
+
+def test_junit_checker_catches_broken_reports() -> None:
+    """The structure check above does fail on a report whose counts are wrong."""
+    root = ET.fromstring(
+        '<testsuites tests="2" failures="0" errors="0" skipped="0" time="x">'
+        '<testsuite name="s" tests="1" failures="1" errors="0" skipped="0" time="0">'
+        '<testcase name="c" classname="s" time="0"><failure/><skipped/></testcase>'
+        "</testsuite></testsuites>"
+    )
+
+    problems = _check_junit(root)
+
+    assert "testcase with ['failure', 'skipped']" in problems
+    assert "<failure> without message" in problems
+    assert "testsuites tests != 1" in problems
+    assert "<testsuites> time='x' is not a float" in problems
+
+
+def test_demo_serves_its_own_valid_description(demo: DemoServer) -> None:
+    """/openapi.json imports strictly as 3.1 and names the running server."""
+    document = httpx.get(f"{demo.base_url}/openapi.json", timeout=5).json()
+
+    prepared = prepare_import(document, strict=True)
+
+    assert prepared.spec_version == "3.1" and prepared.warnings == []
+    assert prepared.model.servers == (demo.base_url,)
+    keys = {op.key for op in prepared.model.operations}
+    assert {"POST /pets", "GET /pets/{petId}", "DELETE /pets/{petId}"} <= keys
+    pets = prepared.model.operation("GET /pets")
+    assert pets is not None and pets.secured

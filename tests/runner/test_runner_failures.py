@@ -170,8 +170,46 @@ def test_hanging_server_hits_the_request_timeout(hanging_url: str) -> None:
     )
 
     assert outcome.results[0].outcome == "failed"
-    assert "request timed out (ReadTimeout)" in outcome.results[0].message
+    assert outcome.results[0].message.startswith("request timed out")
     assert time.perf_counter() - started < 5
+
+
+class _DripHandler(BaseHTTPRequestHandler):
+    """Sends a 200 whose six body bytes arrive 0.25 s apart."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "6")
+        self.end_headers()
+        for _ in range(6):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.25)
+
+
+def test_request_timeout_covers_the_whole_exchange() -> None:
+    """A server dripping bytes faster than the read timeout still times out overall."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DripHandler)
+    server.daemon_threads = True
+    _serve(server)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    pack = [_file("drip.json", _get("drips"))]
+
+    try:
+        slow = execute_pack(pack, api=None, base_url=base_url, request_timeout=0.6)
+        patient = execute_pack(pack, api=None, base_url=base_url, request_timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert slow.results[0].outcome == "failed"
+    assert slow.results[0].message == "request timed out (no full response in 0.6s)"
+    assert patient.results[0].outcome == "passed"
 
 
 def test_invalid_json_is_a_clean_failure() -> None:
@@ -451,3 +489,35 @@ def test_bash_output_is_capped() -> None:
 
     assert [c.outcome for c in outcome.results] == ["passed"]
     assert len(outcome.artifacts["logs/noisy.sh.log"]) < 1_200_000
+
+
+def test_bash_more_tests_than_planned_is_an_error() -> None:
+    """A script reporting more tests than its plan announced gets an error case."""
+    script = "#!/usr/bin/env bash\necho 1..1\necho 'ok 1 - a'\necho 'ok 2 - b'\n"
+
+    outcome = execute_pack(
+        [PackFile("extra.sh", script)], api=None, base_url="http://127.0.0.1:9"
+    )
+
+    assert [c.outcome for c in outcome.results] == ["passed", "passed", "error"]
+    assert outcome.results[2].message == "plan said 1 tests, the script reported 2"
+
+
+def test_bash_output_cut_inside_a_line_drops_that_line() -> None:
+    """When stdout passes the cap mid-line, the cut line is not logged (it may end in a secret)."""
+    script = (
+        "#!/usr/bin/env bash\necho 1..1\necho 'ok 1 - noisy'\n"
+        "head -c 2000000 /dev/zero | tr '\\0' 'x'\necho ' secret-Tail-1234'\n"
+    )
+
+    outcome = execute_pack(
+        [PackFile("cut.sh", script)],
+        api=None,
+        base_url="http://127.0.0.1:9",
+        secrets={"TAIL": "secret-Tail-1234"},
+    )
+
+    log = outcome.artifacts["logs/cut.sh.log"]
+    assert [c.outcome for c in outcome.results] == ["passed"]
+    assert "[stdout cut at 1048576 bytes]" in log.splitlines()
+    assert "xxxx" not in log

@@ -1,21 +1,26 @@
-"""json-ir steps against httpbin served by waitress on 127.0.0.1, with a Swagger 2.0 model.
+"""json-ir steps against httpbin served by waitress on 127.0.0.1, with Swagger 2.0 models.
 
-httpbin's own ``/spec.json`` needs flasgger, which chapi does not install, so
-the routes used here are described by ``data/httpbin-swagger.json``.
+Two descriptions are used. httpbin's own: its view docstrings hold the
+Swagger operations that flasgger would serve at ``/spec.json``; flasgger is
+not installed, so the test assembles the same document from those
+docstrings and imports it with :func:`chapi.specs.prepare_import`. It has no
+security schemes and no response schemas, so credentials and schema checks
+are tested with ``data/httpbin-swagger.json``, which describes a few routes
+in full.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-from collections.abc import Iterator
+import re
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+import yaml
 
 from chapi.runner import PackFile, execute_pack
+from chapi.specs import PreparedSpec, prepare_import
 from chapi.specs.model import ApiModel
 from chapi.specs.normalize import to_api_model
 from conftest import DATA
@@ -24,20 +29,6 @@ USER = "alice"
 PASSWORD = "pa:ss+w0rd!secret"
 TOKEN = "httpbin-bearer-Token-99"
 API_KEY = "query-Key-1234567"
-
-
-@pytest.fixture(scope="module")
-def httpbin_url() -> Iterator[str]:
-    """httpbin under waitress in a thread on 127.0.0.1."""
-    logging.getLogger("httpbin").setLevel(logging.ERROR)
-    import httpbin
-    from waitress.server import create_server
-
-    server = create_server(httpbin.app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +185,115 @@ def test_status_expectations_and_ranges(
     assert outcomes["range"] == ("passed", "")
     assert outcomes["wrong"] == ("failed", "status 503 is not one of [200, 3XX]")
     assert outcomes["schema"] == ("passed", "")
+
+
+def _string_keys(value: Any) -> Any:
+    """YAML reads response codes as integers; Swagger wants string keys."""
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def httpbin_own() -> PreparedSpec:
+    """httpbin's own Swagger 2.0 description, assembled from its view docstrings."""
+    import httpbin
+
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in httpbin.app.url_map.iter_rules():
+        doc = httpbin.app.view_functions[rule.endpoint].__doc__ or ""
+        if "---" not in doc:
+            continue
+        operation = yaml.safe_load(doc.split("---", 1)[1])
+        if not isinstance(operation, dict):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _string_keys(operation)
+    document = {
+        "swagger": "2.0",
+        "info": {"title": "httpbin.org", "version": "0.10"},
+        "host": "127.0.0.1",
+        "basePath": "/",
+        "schemes": ["http"],
+        "paths": paths,
+    }
+    return prepare_import(document)
+
+
+def test_httpbin_own_description_imports(httpbin_own: PreparedSpec) -> None:
+    """httpbin's own description imports as Swagger 2.0 with its routes."""
+    keys = {op.key for op in httpbin_own.model.operations}
+
+    assert httpbin_own.spec_version == "2.0"
+    assert {"GET /get", "POST /post", "GET /status/{codes}", "GET /uuid"} <= keys
+    assert len(httpbin_own.rows) == len(httpbin_own.model.operations) > 50
+
+
+def test_pack_from_httpbin_own_description_passes(
+    httpbin_url: str, httpbin_own: PreparedSpec
+) -> None:
+    """One step per JSON GET route without parameters, judged by its own description."""
+    model = httpbin_own.model
+
+    def produces(path: str) -> list[str]:
+        return list(httpbin_own.document["paths"][path]["get"].get("produces", []))
+
+    steps = [
+        {
+            "name": f"{op.key} answers as documented",
+            "operation": op.key,
+            "request": {"method": "GET", "path": op.path},
+            "expect": {
+                "status": sorted(int(r.status) for r in op.responses),
+                "schema": True,
+            },
+        }
+        for op in model.operations
+        if op.method == "GET"
+        and "{" not in op.path
+        and not op.parameters
+        and "application/json" in produces(op.path)
+    ]
+    status = model.operation("GET /status/{codes}")
+    assert status is not None
+    steps.append(
+        {
+            "name": "a documented error status",
+            "operation": status.key,
+            "request": {"method": "GET", "path": "/status/500"},
+            "expect": {"status": [500]},
+        }
+    )
+
+    outcome = execute_pack(_pack(*steps), api=model, base_url=httpbin_url)
+
+    assert len(steps) >= 8
+    assert [c.message for c in outcome.results if c.outcome != "passed"] == []
+    assert outcome.passed
+
+
+def test_swagger2_schema_mismatch_fails(
+    httpbin_url: str, httpbin_api: ApiModel
+) -> None:
+    """A 2.0 response schema the body breaks fails the step with the pointer named."""
+    document = json.loads((DATA / "httpbin-swagger.json").read_text("utf-8"))
+    document["definitions"]["Echo"]["required"] = ["args", "not_there"]
+    broken = to_api_model(document)
+    step = {
+        "name": "echo checked",
+        "operation": "GET /get",
+        "request": {"method": "GET", "path": "/get"},
+        "expect": {"status": [200], "schema": True},
+    }
+
+    good = execute_pack(
+        _pack(step), api=httpbin_api, base_url=httpbin_url, secrets=SECRETS
+    )
+    bad = execute_pack(_pack(step), api=broken, base_url=httpbin_url, secrets=SECRETS)
+
+    assert good.results[0].outcome == "passed"
+    assert bad.results[0].outcome == "failed"
+    assert "schema /: 'not_there' is a required property" in bad.results[0].message

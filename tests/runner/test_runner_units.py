@@ -280,3 +280,27 @@ def test_notebook_display_updates_one_table(monkeypatch: pytest.MonkeyPatch) -> 
     assert display.enabled
     assert len(shown) == 3
     assert "&lt;one&gt;" in shown[1] and "(failed)" in shown[2]
+
+
+def test_notebook_display_starts_a_new_table_per_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A display reused for a second run does not show the first run's cases."""
+    shown: list[str] = []
+
+    class Handle:
+        def update(self, obj: object) -> None:
+            shown.append(str(obj))
+
+    fake = types.ModuleType("IPython.display")
+    fake.HTML = str  # type: ignore[attr-defined]
+    fake.display = lambda obj, display_id=False: shown.append(str(obj)) or Handle()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython.display", fake)
+    display = NotebookDisplay()
+
+    display(RunStarted("r1", 1, 1, "http://h"))
+    display(CaseFinished("r1", "a.json", "first-run-case", "passed", 1.0))
+    display(RunStarted("r2", 1, 1, "http://h"))
+    display(CaseFinished("r2", "a.json", "second-run-case", "passed", 1.0))
+
+    assert "first-run-case" not in shown[-1] and "second-run-case" in shown[-1]

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import (
+    BaseHTTPRequestHandler,
+    SimpleHTTPRequestHandler,
+    ThreadingHTTPServer,
+)
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chapi.errors import SpecLoadError
-from chapi.specs import Limits, load_document
+from chapi.specs import Limits, load_document, prepare_import
 from chapi.specs.loader import EXTERNAL_KEY
 
 PETSTORE = Path(__file__).resolve().parents[1] / "data/oas-examples/3.0/petstore.json"
@@ -113,6 +118,84 @@ def test_url_error_status_is_a_load_error(http_dir: tuple[Path, str]) -> None:
 
     with pytest.raises(SpecLoadError, match="404"):
         load_document(f"{base}/missing.json")
+
+
+class _TrickyHandler(BaseHTTPRequestHandler):
+    """Answers that test the fetch limits: big, slow, looping and odd redirects."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
+
+    def do_GET(self) -> None:
+        """Serve the behaviour the path names."""
+        try:
+            if self.path == "/big":
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(64):
+                    self.wfile.write(b" " * 1024)
+            elif self.path == "/slow":
+                time.sleep(2)
+                self.send_response(200)
+                self.end_headers()
+            elif self.path == "/loop":
+                self._redirect("/loop")
+            elif self.path == "/to-file":
+                self._redirect("file:///etc/passwd")
+            elif self.path == "/hop":
+                self._redirect("/api.json")
+            else:
+                body = json.dumps(_api()).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def tricky_server() -> Iterator[str]:
+    """A loopback server whose answers stretch the fetch limits."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickyHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize(
+    ("path", "limits", "message"),
+    [
+        ("/big", Limits(max_bytes=16 * 1024), "larger than 16384 bytes"),
+        ("/slow", Limits(timeout=0.3), "failed: .*timed out"),
+        ("/loop", Limits(max_redirects=3), "too many redirects"),
+        ("/to-file", Limits(), "refused non-HTTP URL 'file:///etc/passwd'"),
+    ],
+)
+def test_url_fetch_limits(
+    tricky_server: str, path: str, limits: Limits, message: str
+) -> None:
+    """Size, timeout and redirect limits of URL loading give clear errors."""
+    with pytest.raises(SpecLoadError, match=message):
+        load_document(tricky_server + path, limits=limits)
+
+
+def test_url_redirect_is_followed(tricky_server: str) -> None:
+    """A redirect within the limit reaches the document."""
+    loaded = load_document(tricky_server + "/hop")
+
+    assert loaded.version == "3.0"
 
 
 # ---------------------------------------------------------------- references
@@ -319,6 +402,43 @@ def test_oversized_garbage_is_refused() -> None:
 
     with pytest.raises(SpecLoadError, match="larger than"):
         load_document(garbage, limits=Limits(max_bytes=10 * 1024 * 1024))
+
+
+_FIFTY_MB = 50 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("garbage", "message"),
+    [
+        (b"\x00garbage" * (_FIFTY_MB // 8), "control characters"),
+        (bytes(range(256)) * (_FIFTY_MB // 256), "not UTF-8"),
+        (b"{" * _FIFTY_MB, "not valid JSON or YAML"),
+        (b"word: [list] - {map} " * (_FIFTY_MB // 21), "not valid JSON or YAML"),
+        (b"a: b\n" * (_FIFTY_MB // 5), "more than 2000000 YAML nodes"),
+    ],
+    ids=["nul", "binary", "brackets", "junk", "plain-yaml"],
+)
+def test_fifty_megabytes_of_garbage_under_default_limits(
+    garbage: bytes, message: str
+) -> None:
+    """50 MB of garbage within the default size limit is refused by parsing.
+
+    The plain YAML case is refused while streaming events, before any node is
+    composed (composing ten million pairs would take minutes).
+    """
+    with pytest.raises(SpecLoadError, match=message) as caught:
+        prepare_import(garbage)
+
+    assert "could not be read" not in str(caught.value)
+
+
+def test_yaml_node_limit_applies_without_aliases() -> None:
+    """A YAML document without aliases is still bounded by the node limit."""
+    text = "".join(f"k{i}: v\n" for i in range(50))
+
+    with pytest.raises(SpecLoadError, match="more than 60 YAML nodes"):
+        load_document(text, limits=Limits(max_yaml_nodes=60))
+    assert load_document(text, limits=Limits(max_yaml_nodes=200)).document["k49"] == "v"
 
 
 def test_garbage_text_is_a_parse_error() -> None:

@@ -170,6 +170,33 @@ def test_swagger_20_and_openapi_30_give_equal_rows() -> None:
     ]
 
 
+def test_openapi_31_form_gives_the_same_rows() -> None:
+    """The 3.0 API declared as 3.1 gives the same rows as its 2.0 form."""
+    openapi_31 = {**OPENAPI_30, "openapi": "3.1.0"}
+
+    rows_31 = catalog_rows(to_api_model(openapi_31))
+
+    assert rows_31 == catalog_rows(to_api_model(SWAGGER_20))
+
+
+def test_example_collection_totals() -> None:
+    """The shared examples hold 60 documents and 660 operations in all.
+
+    Guards the per-file test above against an empty glob or a counting rule
+    that drifts together with the importer.
+    """
+    counts = {
+        f"{path.parent.name}/{path.name}": len(prepare_import(path).rows)
+        for path in ALL_EXAMPLES
+    }
+
+    assert len(counts) == 60
+    assert sum(counts.values()) == 660
+    assert counts["2.0/petstore.json"] == counts["3.0/petstore.json"] == 20
+    assert counts["3.0/star-trek.json"] == 120
+    assert counts["3.1/webhooks.json"] == 0
+
+
 def test_row_labels() -> None:
     """Summary fallbacks and content labels follow the documented rules."""
     rows = {

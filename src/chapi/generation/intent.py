@@ -14,7 +14,7 @@ request gets SMOKE and AUTH. The scope is, in order of precedence:
 The selection is then filtered by the allowed methods.
 :func:`default_allowed_ops` gives the default per environment: everything
 outside production, only ``GET``, ``HEAD`` and ``OPTIONS`` in production
-(``prod``/``production``), so a pack planned for production never writes.
+(``prod``/``production``/``live``), so a pack planned for production never writes.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from typing_extensions import TypedDict
 
 from ..errors import ValidationError
 from ..jsonir import schema as jsonir_schema
+from ..runner.credentials import INVALID_VALUE
 from ..specs.model import ApiModel
 from .card import card_schema
 
@@ -129,7 +130,9 @@ _BASH = (
 - Credentials only from the environment variables `TOKEN` (bearer token),
   `API_KEY` (API key) and `USERNAME` / `PASSWORD` (basic auth), for example
   `-H "Authorization: Bearer ${TOKEN}"`. Never a literal secret. The wrong
-  credential of an `invalid` auth case is the literal `chapi-invalid-token`.
+  credential of an `invalid` auth case is the literal `"""
+    + INVALID_VALUE
+    + """`.
 - Quote every string that comes from the API description.
 - Name the method with `-X METHOD` on every curl call.
 - Run only these commands and your own functions: """

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
+from ..runner.credentials import INVALID_VALUE
 from ..specs.model import ApiModel, Operation, SecurityScheme
 from .paths import one_line
 from .provenance import GENERATOR_VERSION
@@ -42,8 +43,6 @@ CREDENTIAL_VARS: Final[dict[str, tuple[str, ...]]] = {
     "apikey": ("API_KEY",),
     "basic": ("USERNAME", "PASSWORD"),
 }
-#: What an ``auth: invalid`` step sends in place of each credential (as the runner does).
-INVALID_VALUE: Final = "chapi-invalid-credential"
 _NON_WORD: Final = re.compile(r"[^A-Z0-9]+")
 _PLACEHOLDER: Final = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 _NOT_TOKEN: Final = re.compile(r"[^!#$%&'*+.^_`|~0-9A-Za-z-]")

@@ -243,17 +243,25 @@ class BashExecutor:
         if stream is None:
             return
         kept = 0
+        cut = False
         pending = b""
         while chunk := await stream.read(65_536):
             if kept >= self._cap:
+                cut = True
                 continue
-            chunk = chunk[: self._cap - kept]
+            if len(chunk) > self._cap - kept:
+                cut = True
+                chunk = chunk[: self._cap - kept]
             kept += len(chunk)
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for raw in lines:
                 self._feed(file, reader, raw.decode("utf-8", "replace"))
-        if pending:
+        if cut:
+            # The last partial line is dropped: it may end inside a secret,
+            # which the masker could then no longer recognise.
+            self._collector.log(file, f"[stdout cut at {self._cap} bytes]")
+        elif pending:
             self._feed(file, reader, pending.decode("utf-8", "replace"))
 
     def _feed(self, file: str, reader: _TapReader, line: str) -> None:
@@ -295,7 +303,10 @@ class BashExecutor:
         timed_out: bool,
         duration_ms: float,
     ) -> None:
-        tail = b"".join(stderr)[-2_000:].decode("utf-8", "replace").strip()
+        # Masked whole before the tail is cut, so no secret is split.
+        masker = self._collector.masker
+        tail = masker.text(b"".join(stderr).decode("utf-8", "replace"))
+        tail = tail[-2_000:].strip()
         for line in tail.splitlines()[-20:]:
             self._collector.log(file, f"stderr: {line}")
         name = file.rsplit("/", 1)[-1]
@@ -305,7 +316,7 @@ class BashExecutor:
             problem = f"script timed out after {self._timeout:g}s; its process group was killed"
         elif report.bailed:
             problem = f"bailed out: {report.bailed}"
-        elif report.planned is not None and seen < report.planned:
+        elif report.planned is not None and seen != report.planned:
             problem = f"plan said {report.planned} tests, the script reported {seen}"
         elif code and (
             report.planned is None

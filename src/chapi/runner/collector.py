@@ -93,7 +93,7 @@ class Collector:
             name=mask(name),
             outcome=outcome,
             duration_ms=duration_ms,
-            message=mask(message[:MESSAGE_CAP]),
+            message=mask(message)[:MESSAGE_CAP],
             index=len(cases),
             request=mask(request),
             response=mask(response),

@@ -28,6 +28,7 @@ import asyncio
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -50,6 +51,38 @@ __all__ = ["aexecute_pack", "execute_pack"]
 logger = logging.getLogger(__name__)
 
 _CANCEL_POLL = 0.05
+
+
+_CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
+class _MaskRecords(logging.Filter):
+    """Masks the records of the HTTP client's own loggers during a run.
+
+    httpx logs every request's full URL at INFO, query string included, so
+    an API key sent in the query would otherwise reach the application's
+    log handlers.
+    """
+
+    def __init__(self, masker: Masker) -> None:
+        super().__init__()
+        self._masker = masker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._masker.text(record.getMessage())
+        record.args = ()
+        return True
+
+
+def _frames(exc: BaseException) -> str:
+    """The traceback of ``exc`` without its message (which may hold a secret).
+
+    Frames show file, line and source text only, never local values, so a
+    crash can be logged in full detail without passing the exception text
+    (already masked by the caller) through ``logger.exception``.
+    """
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
 
 
 def _kind(path: str) -> str | None:
@@ -87,8 +120,8 @@ async def aexecute_pack(
         secrets: plaintext secrets by name (see ``docs/runner.md`` for the
             names each security scheme reads).
         concurrency: how many files run at once (and the HTTP pool size).
-        request_timeout: seconds for one HTTP request (connect, read, write
-            and pool wait each).
+        request_timeout: seconds for one HTTP request: the limit for each of
+            connect, read, write and pool wait, and for the whole exchange.
         run_timeout: seconds for the whole run, or ``None`` for no limit.
         script_timeout: seconds one bash script may run.
         on_event: called with every :mod:`~chapi.runner.events` event.
@@ -125,14 +158,21 @@ async def aexecute_pack(
         on_event=on_event,
         run_id=run_id or uuid.uuid4().hex,
     )
+    guard = _MaskRecords(run.masker)
+    for name in _CLIENT_LOGGERS:
+        logging.getLogger(name).addFilter(guard)
     try:
         reason = await run.execute(run_timeout, cancel, transport)
     except asyncio.CancelledError:
         run.finish("cancelled")
         raise
     except Exception as exc:
-        logger.exception("run %s crashed", run.run_id)
-        return run.finish(run.masker.text(f"crashed: {type(exc).__name__}: {exc}"))
+        reason = run.masker.text(f"crashed: {type(exc).__name__}: {exc}")
+        logger.error("run %s %s\n%s", run.run_id, reason, _frames(exc))
+        return run.finish(reason)
+    finally:
+        for name in _CLIENT_LOGGERS:
+            logging.getLogger(name).removeFilter(guard)
     return run.finish(reason)
 
 
@@ -250,7 +290,9 @@ class _Run:
         known = sum(len(p.steps) for p in parsed.values())
         known += sum(1 for f in self.files if _kind(f.path) == "bash")
         self.collector.emit(
-            RunStarted(self.run_id, len(self.files), known, self.base_url)
+            RunStarted(
+                self.run_id, len(self.files), known, self.masker.text(self.base_url)
+            )
         )
         logger.info(
             "run %s started: %d files against %s",
@@ -278,6 +320,7 @@ class _Run:
                 secrets=self.secrets,
                 masker=self.masker,
                 collector=self.collector,
+                request_timeout=self.request_timeout,
             )
             bash = BashExecutor(
                 base_url=self.base_url,
@@ -297,12 +340,17 @@ class _Run:
                         else:
                             await bash.run_file(file.path, file.content)
                     except Exception as exc:
-                        logger.exception(
-                            "run %s: file %s crashed", self.run_id, file.path
+                        reason = self.masker.text(
+                            f"crashed: {type(exc).__name__}: {exc}"
                         )
-                        self.collector.fill_file(
-                            file.path, f"crashed: {type(exc).__name__}: {exc}"
+                        logger.error(
+                            "run %s: file %s %s\n%s",
+                            self.run_id,
+                            file.path,
+                            reason,
+                            _frames(exc),
                         )
+                        self.collector.fill_file(file.path, reason)
 
             runnable = [
                 f for f in self.files if f.path in parsed or _kind(f.path) == "bash"

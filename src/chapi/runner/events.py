@@ -162,6 +162,8 @@ class NotebookDisplay:
 
     Uses ``IPython.display`` when it can be imported; otherwise every call is
     a no-op, so the same code runs in scripts. IPython is not a dependency.
+    One display can follow several runs in turn: each ``RunStarted`` opens a
+    new table. Only the last 200 cases are shown.
     """
 
     def __init__(self) -> None:
@@ -188,6 +190,7 @@ class NotebookDisplay:
             return
         if isinstance(event, RunStarted):
             self._title = f"Run {event.run_id}: {event.total_files} files"
+            self._rows = []
             self._handle = self._display(self._html(self._render()), display_id=True)
             return
         if isinstance(event, CaseFinished):

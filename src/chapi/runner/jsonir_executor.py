@@ -178,6 +178,10 @@ class JsonIrExecutor:
         secrets: plaintext secrets by name.
         masker: hides secrets; tokens fetched during the run are added to it.
         collector: receives every case.
+        request_timeout: seconds one request may take from sending to its
+            last body byte, or ``None``; the client's own timeout applies to
+            each connect, read and write separately, so a server dripping
+            bytes would otherwise never time out.
     """
 
     def __init__(
@@ -189,8 +193,10 @@ class JsonIrExecutor:
         secrets: Mapping[str, str],
         masker: Masker,
         collector: Collector,
+        request_timeout: float | None = None,
     ) -> None:
         self._client = client
+        self._request_timeout = request_timeout
         self._api = api
         self._base = base_url.rstrip("/")
         self._origin = httpx.URL(self._base + "/")
@@ -235,7 +241,8 @@ class JsonIrExecutor:
             request_text = self._describe_request(request)
             self._collector.log(file, f"> {request_text.splitlines()[0]}")
             sent = time.perf_counter()
-            response = await self._client.send(request)
+            async with asyncio.timeout(self._request_timeout):
+                response = await self._client.send(request)
             elapsed_ms = (time.perf_counter() - sent) * 1000
         except MissingCaptureError as exc:
             if exc.name in lost:
@@ -245,6 +252,11 @@ class JsonIrExecutor:
             return self._fail(file, step, started, str(exc), request_text, "")
         except StepFailure as exc:
             return self._fail(file, step, started, str(exc), request_text, "")
+        except TimeoutError:
+            message = (
+                f"request timed out (no full response in {self._request_timeout:g}s)"
+            )
+            return self._fail(file, step, started, message, request_text, "")
         except httpx.TimeoutException as exc:
             message = f"request timed out ({type(exc).__name__})"
             return self._fail(file, step, started, message, request_text, "")
@@ -469,7 +481,10 @@ class JsonIrExecutor:
             problems.append(f"response body is not valid JSON ({exc})")
             return problems
         if body is _MISSING:
-            problems.append("response body is empty, JSON was expected")
+            if expect.json_ or item.step.capture:
+                problems.append("response body is empty, JSON was expected")
+            else:
+                problems.extend(self._check_schema(item, status, None, empty=True))
             return problems
 
         for assertion, equals in zip(expect.json_, item.equals, strict=True):
@@ -485,14 +500,17 @@ class JsonIrExecutor:
                     captures[name] = value
         return problems
 
-    def _check_schema(self, item: _Compiled, status: int, body: Any) -> list[str]:
+    def _check_schema(
+        self, item: _Compiled, status: int, body: Any, *, empty: bool = False
+    ) -> list[str]:
         if self._schemas is None:
             return ["schema check needs an API description, and the run has none"]
         if item.operation is None:
             named = item.step.operation or "(no operation)"
             return [f"schema check: operation {named} is not in the API description"]
         return [
-            f"schema {p}" for p in self._schemas.check(item.operation, status, body)
+            f"schema {p}"
+            for p in self._schemas.check(item.operation, status, body, empty=empty)
         ]
 
     def _describe_request(self, request: httpx.Request) -> str:
@@ -501,7 +519,7 @@ class JsonIrExecutor:
         lines.extend(f"{k}: {mask.header(k, v)}" for k, v in request.headers.items())
         if request.content:
             lines.append("")
-            lines.append(request.content[:EXCERPT_CAP].decode("utf-8", "replace"))
+            lines.append(_excerpt(mask, request.content))
         return "\n".join(lines)
 
     def _describe_response(self, response: httpx.Response) -> str:
@@ -510,8 +528,15 @@ class JsonIrExecutor:
         lines.extend(f"{k}: {mask.header(k, v)}" for k, v in response.headers.items())
         if response.content:
             lines.append("")
-            lines.append(response.content[:EXCERPT_CAP].decode("utf-8", "replace"))
+            lines.append(_excerpt(mask, response.content))
         return "\n".join(lines)
+
+
+def _excerpt(mask: Masker, content: bytes) -> str:
+    # Mask before cutting: a secret split by the cap would otherwise leak
+    # its first part.
+    window = content[: EXCERPT_CAP + mask.margin].decode("utf-8", "replace")
+    return mask.excerpt(window, EXCERPT_CAP)
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:

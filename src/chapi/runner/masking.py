@@ -7,8 +7,8 @@ before it leaves the runner. It hides:
 * each secret value as written, URL-encoded (``%``-style and ``+``-style),
   JSON-escaped and base64-encoded;
 * the base64 ``user:password`` pair of HTTP basic credentials, for every
-  ``USERNAME``/``PASSWORD`` pair of secret names (with or without a scheme
-  prefix);
+  pairing of a ``*USERNAME`` with a ``*PASSWORD`` secret (and of a
+  ``*CLIENT_ID`` with a ``*CLIENT_SECRET``), prefixed or not;
 * URL userinfo (``https://user:pass@host``) and query parameters whose name
   says they hold a credential (``token``, ``api_key``, ``password``...);
 * JSON members whose name says they hold a credential;
@@ -37,6 +37,7 @@ MASK = "***"
 """What the runner writes in place of a secret."""
 
 _MIN_FREE_TEXT = 4
+_JSON_MEMBER_SLACK = 96
 
 _SENSITIVE_WORDS = (
     "authorization",
@@ -68,18 +69,23 @@ def is_sensitive_name(name: str) -> bool:
 
 
 def _basic_pairs(secrets: Mapping[str, str]) -> Iterable[tuple[str, str]]:
-    for name, user in secrets.items():
-        upper = name.upper()
-        if upper.endswith("USERNAME"):
-            prefix = name[: len(name) - len("USERNAME")]
-            for candidate in (prefix + "PASSWORD", prefix.lower() + "password"):
-                if candidate in secrets:
-                    yield user, secrets[candidate]
-                    break
-        elif upper.endswith("CLIENT_ID"):
-            prefix = name[: len(name) - len("CLIENT_ID")]
-            if prefix + "CLIENT_SECRET" in secrets:
-                yield user, secrets[prefix + "CLIENT_SECRET"]
+    """Every user/password pair that could end up in a basic header.
+
+    The runner may take a scheme-prefixed user with a plain password (or the
+    reverse), so every ``*USERNAME`` is paired with every ``*PASSWORD`` and
+    every ``*CLIENT_ID`` with every ``*CLIENT_SECRET``.
+    """
+    for user_suffix, password_suffix in (
+        ("USERNAME", "PASSWORD"),
+        ("CLIENT_ID", "CLIENT_SECRET"),
+    ):
+        users = [v for k, v in secrets.items() if k.upper().endswith(user_suffix)]
+        passwords = [
+            v for k, v in secrets.items() if k.upper().endswith(password_suffix)
+        ]
+        for user in users:
+            for password in passwords:
+                yield user, password
 
 
 class Masker:
@@ -100,6 +106,7 @@ class Masker:
         self._needles: set[str] = set()
         self._header_names = {name.lower() for name in extra_header_names}
         self._pattern: re.Pattern[str] | None = None
+        self._margin = 0
         values = dict(secrets or {})
         for value in values.values():
             self.add(value)
@@ -125,12 +132,26 @@ class Masker:
         if len(form) >= _MIN_FREE_TEXT and form not in self._needles:
             self._needles.add(form)
             self._pattern = None
+            self._margin = max(self._margin, len(form))
 
     def _compiled(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._needles:
             ordered = sorted(self._needles, key=lambda s: (-len(s), s))
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
         return self._pattern
+
+    @property
+    def margin(self) -> int:
+        """How many characters past a cut :meth:`excerpt` needs to see."""
+        return self._margin + _JSON_MEMBER_SLACK
+
+    def excerpt(self, value: str, cap: int) -> str:
+        """The first ``cap`` characters of ``value``, masked.
+
+        Masking happens before the cut, so a secret the cut would split is
+        still hidden. ``value`` needs only ``cap + margin`` characters.
+        """
+        return self.text(value[: cap + self.margin])[:cap]
 
     @property
     def active(self) -> bool:

@@ -96,11 +96,15 @@ class ResponseSchemas:
         self._cache[key] = validator
         return validator
 
-    def check(self, operation: Operation, status: int, body: Any) -> list[str]:
+    def check(
+        self, operation: Operation, status: int, body: Any, *, empty: bool = False
+    ) -> list[str]:
         """Every way ``body`` breaks the documented schema, as ``/pointer: message`` lines.
 
         A status with no documented response, or a response with no schema,
-        gives one problem line for the first and none for the second.
+        gives one problem line for the first and none for the second. With
+        ``empty`` the response had no body at all: that conforms only when
+        the documented response has no schema (a 204, say).
         """
         response = find_response(operation, status)
         if response is None:
@@ -108,6 +112,8 @@ class ResponseSchemas:
         validator = self._validator(operation, response)
         if validator is None:
             return []
+        if empty:
+            return [f"the body is empty, but {status} documents a body schema"]
         problems: list[str] = []
         try:
             for error in validator.iter_errors(body):

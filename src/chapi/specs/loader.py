@@ -184,6 +184,32 @@ def _yaml_expanded_size(root: yaml.Node, limits: Limits, where: str) -> None:
         stack.extend((child, False) for child in _children(node))
 
 
+def _yaml_event_count(text: str, limits: Limits, where: str) -> int:
+    """Count nodes and alias uses from the event stream, before composing.
+
+    Composing builds a Python object per node, which is slow on a large
+    document; the event stream is cheap, so oversized input is refused here,
+    early. Returns how many aliases the document uses.
+    """
+    nodes = 0
+    aliases = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > limits.max_yaml_aliases:
+                raise SpecLoadError(
+                    f"{where} uses more than {limits.max_yaml_aliases} YAML aliases"
+                )
+        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            nodes += 1
+            if nodes > limits.max_yaml_nodes:
+                raise SpecLoadError(
+                    f"{where} holds more than {limits.max_yaml_nodes} YAML nodes"
+                )
+
+    return aliases
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
@@ -229,15 +255,19 @@ def parse_text(
 
 def _parse_yaml(text: str, where: str, limits: Limits) -> Any:
     try:
+        aliases = _yaml_event_count(text, limits, where)
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
-            _yaml_expanded_size(node, limits, where)
+            if aliases:
+                _yaml_expanded_size(node, limits, where)
             return loader.construct_document(node)
         finally:
             loader.dispose()
+    except SpecLoadError:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

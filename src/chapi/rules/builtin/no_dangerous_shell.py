@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .._shell import (
     HELPER_CALL,
@@ -82,6 +82,8 @@ _CURL_READS = (
     "--cert",
     "--key",
 )
+_CURL_VARIABLE_FILE = re.compile(r"^%?[A-Za-z0-9_]+(?:\[[^\]]*\])?@(.*)$")
+_CURL_OUTPUT_FORMAT = re.compile(r"%output\{(?:>>)?([^}]*)\}")
 _SED_EXEC = re.compile(
     r"(^|[;{}\n]|\d|\$|/)\s*[eEwWrR](\s|$)|s(.).*\3.*\3[gpiImM0-9]*[ew]"
 )
@@ -131,6 +133,12 @@ def inside_workdir(word: Word, temp: set[str]) -> bool:
     if not value or value.startswith(("/", "~")) or "\\" in value:
         return False
     return ".." not in value.split("/")
+
+
+def _plain(text: str) -> Word:
+    """A path taken from inside an option value, static only when nothing expands."""
+    literal = "$" not in text and "`" not in text
+    return Word(raw=text, value=text, literal=literal, tilde=text.startswith("~"))
 
 
 class NoDangerousShell(Rule):
@@ -324,6 +332,14 @@ class NoDangerousShell(Rule):
             yield self.finding(
                 file, f"{name} -f exports or redefines functions", line=line
             )
+        if name in ("declare", "local", "readonly") and any(
+            a.value.startswith("-") and "n" in a.value for a in args
+        ):
+            yield self.finding(
+                file,
+                f"{name} -n makes a name reference that hides which variable is set",
+                line=line,
+            )
         if name == "curl":
             call = (
                 helper_call(command)
@@ -369,6 +385,7 @@ class NoDangerousShell(Rule):
                             "curl sends a file from outside the working folder",
                             line=line,
                         )
+            yield from self._curl_file_options(file, call.values, temp, line)
         if name == "sed":
             for arg in args:
                 if arg.value.startswith("-i") or arg.value.startswith("--in-place"):
@@ -415,6 +432,34 @@ class NoDangerousShell(Rule):
         for arg in args:
             if "IFS" in arg.params:
                 yield self.finding(file, "expanding IFS is not allowed", line=line)
+
+    def _curl_file_options(
+        self,
+        file: PackFile,
+        values: Callable[..., list[Word]],
+        temp: set[str],
+        line: int,
+    ) -> Iterator[Finding]:
+        """Options whose value may name a file: ``-H @f``, ``-w @f``, ``--variable``."""
+        sources: list[str] = []
+        for word in values("--header", "--proxy-header", "--write-out"):
+            if word.value.startswith("@"):
+                sources.append(word.value[1:])
+        for word in values("--variable"):
+            match = _CURL_VARIABLE_FILE.match(word.value)
+            if match:
+                sources.append(match.group(1))
+        for source in sources:
+            if source != "-" and not inside_workdir(_plain(source), temp):
+                yield self.finding(
+                    file, "curl reads a file outside the working folder", line=line
+                )
+        for word in values("--write-out"):
+            for target in _CURL_OUTPUT_FORMAT.findall(word.value):
+                if not inside_workdir(_plain(target), temp):
+                    yield self.finding(
+                        file, "curl writes outside the working folder", line=line
+                    )
 
     def _redirect(
         self,

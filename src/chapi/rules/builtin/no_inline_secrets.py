@@ -80,7 +80,7 @@ class NoInlineSecrets(Rule):
     with a literal value, and curl ``-u user:password`` with a literal
     password. References (``$TOKEN``, ``${TOKEN}``, ``{{token}}``) are fine,
     as are explicit invalid-credential literals (``invalid``,
-    ``chapi-invalid-token``). Messages never quote the value found.
+    ``chapi-invalid-credential``). Messages never quote the value found.
     """
 
     name = "NoInlineSecrets"
