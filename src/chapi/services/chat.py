@@ -150,9 +150,7 @@ class ChatService:
             uow.commit()
 
         previous = self._previous_pack(talk)
-        chosen_mode: Mode = mode or (
-            previous.mode.value if previous else "json-ir"
-        )
+        chosen_mode: Mode = mode or (previous.mode.value if previous else "json-ir")
         chosen_env = env or (
             previous.inputs.env if previous and previous.inputs else "local"
         )
