@@ -1,8 +1,13 @@
 """Checking a response body against the operation's documented response schema.
 
-Schemas stay as the API description holds them: local ``$ref``s are resolved
-against :attr:`ApiModel.document` through a ``referencing`` registry, so a
-schema is never copied whole. OpenAPI 3.1 schemas are checked with
+Before a validator is built, the local ``$ref``s of a response schema are
+replaced by the schemas they name, so checking a body does not look each
+reference up again for every value (that lookup was most of the check's
+cost). A reference is left in place, pointing into :attr:`ApiModel.document`
+through a ``referencing`` registry, when it is circular (a tree of nodes) or
+once the inlined copy reaches :data:`INLINE_BUDGET` nodes, so a schema that
+references itself, or one that would grow exponentially when expanded, still
+costs bounded memory. OpenAPI 3.1 schemas are checked with
 ``OAS31Validator``; 2.0 and 3.0 schemas (``nullable`` and friends) with
 ``OAS30Validator``. One validator is built per schema and reused for the run.
 """
@@ -10,6 +15,7 @@ schema is never copied whole. OpenAPI 3.1 schemas are checked with
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from openapi_schema_validator import (
     OAS30Validator,
@@ -28,19 +34,63 @@ _DOCUMENT_URI = "urn:chapi:api-description"
 _MAX_ERRORS = 5
 
 
-def _anchor_refs(schema: Any) -> Any:
-    """A copy of ``schema`` whose local ``#...`` refs point at the registered document."""
-    if isinstance(schema, dict):
-        out = {}
-        for key, value in schema.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
-                out[key] = _DOCUMENT_URI + value
-            else:
-                out[key] = _anchor_refs(value)
-        return out
-    if isinstance(schema, list):
-        return [_anchor_refs(item) for item in schema]
-    return schema
+INLINE_BUDGET = 20_000
+"""The most schema nodes one response schema is expanded to by inlining."""
+
+
+def _target(document: Any, ref: str) -> tuple[bool, Any]:
+    """Whether the local ``ref`` resolves in ``document``, and to what."""
+    node = document
+    pointer = unquote(ref[1:])
+    if pointer == "":
+        return True, node
+    if not pointer.startswith("/"):
+        return False, None
+    for raw in pointer[1:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+class _Inliner:
+    """Replaces local ``$ref``s by copies of their targets, within a budget."""
+
+    def __init__(self, document: Any, *, siblings_apply: bool) -> None:
+        self._document = document
+        self._siblings_apply = siblings_apply
+        self._left = INLINE_BUDGET
+
+    def copy(self, schema: Any, active: tuple[str, ...] = ()) -> Any:
+        self._left -= 1
+        if isinstance(schema, list):
+            return [self.copy(item, active) for item in schema]
+        if not isinstance(schema, dict):
+            return schema
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            return self._reference(schema, ref, active)
+        return {key: self.copy(value, active) for key, value in schema.items()}
+
+    def _reference(
+        self, schema: dict[str, Any], ref: str, active: tuple[str, ...]
+    ) -> Any:
+        found, target = _target(self._document, ref)
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        if not found or ref in active or self._left <= 0:
+            anchored: dict[str, Any] = {"$ref": _DOCUMENT_URI + ref}
+            if self._siblings_apply:
+                anchored.update(self.copy(siblings, active))
+            return anchored
+        inlined = self.copy(target, (*active, ref))
+        if not self._siblings_apply or not siblings:
+            # Before 3.1, keywords beside a $ref are ignored.
+            return inlined
+        return {"allOf": [inlined], **self.copy(siblings, active)}
 
 
 def _json_media(response: Response) -> MediaSchema | None:
@@ -84,7 +134,9 @@ class ResponseSchemas:
             return self._cache[key]
         validator: Any = None
         if media is not None and media.schema_ is not None:
-            schema = _anchor_refs(media.schema_)
+            schema = _Inliner(
+                self._api.document, siblings_apply=self._api.spec_version == "3.1"
+            ).copy(media.schema_)
             if self._api.spec_version == "3.1":
                 validator = OAS31Validator(
                     schema, registry=self._registry, format_checker=oas31_format_checker
