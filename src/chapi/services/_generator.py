@@ -112,6 +112,7 @@ def _selector(
     inputs: GenerationInputs, scope: str, roles: Sequence[str]
 ) -> dict[str, Any]:
     return {
+        "request": inputs.request,
         "spec_id": inputs.spec_id,
         "spec_version": inputs.spec_version,
         "scope": scope,

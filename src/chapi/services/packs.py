@@ -388,10 +388,16 @@ class PackService:
             force: finalize despite failed validations; needs a ``reason``,
                 which is recorded as a ``ForcedFinalize`` validation row.
 
+        A pack that is already finalized (``chat.ask`` and ``generate``
+        finalize what passes) is returned as it is.
+
         Raises:
-            InvalidStateError: the pack is not a draft, has error findings
-                and ``force`` is false, or ``force`` has no reason.
+            InvalidStateError: the pack is expired, has error findings and
+                ``force`` is false, or ``force`` has no reason.
         """
+        record = self.get(pack)
+        if record.status is PackStatus.FINALIZED and not force:
+            return record
         self.validate(pack)
         record = self.get(pack)
         record.finalize(now=self._clock(), force=force, reason=reason)

@@ -8,6 +8,7 @@ import logging
 import queue
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from ..domain import (
 )
 from ..errors import ChapiError, InvalidStateError, NotFoundError
 from ..runner import (
+    CaseFinished,
     CaseResult,
     Event,
     EventCallback,
@@ -34,7 +36,9 @@ from ..runner import (
     ProgressPrinter,
     RunOutcome,
     execute_pack,
+    summarize,
 )
+from ..runner.reports import build_artifacts
 from ..storage import Storage
 from ._common import Clock, Id, as_uuid, resolve_project
 from .packs import PackService
@@ -190,7 +194,8 @@ class RunService:
 
         run.start()
         self._save(run)
-        consumers = _consumers(on_event, progress)
+        recorder = _Recorder()
+        consumers = _consumers(on_event, progress, recorder)
         outcome: RunOutcome | None = None
         try:
             outcome = execute_pack(
@@ -212,7 +217,7 @@ class RunService:
                 if isinstance(exc, KeyboardInterrupt)
                 else f"crashed: {type(exc).__name__}"
             )
-            self._finish(run, None, record, secrets, reason)
+            self._finish(run, recorder.outcome(run, reason), record, secrets, reason)
             raise
         result = self._finish(run, outcome, record, secrets, outcome.reason)
         if outcome.reason == "cancelled" and cancel is None:
@@ -317,23 +322,17 @@ class RunService:
     def _finish(
         self,
         run: Run,
-        outcome: RunOutcome | None,
+        outcome: RunOutcome,
         pack: RunPack,
         secrets: dict[str, str],
         reason: str | None,
     ) -> RunResult:
         now = self._clock()
         masker = Masker(secrets)
-        if outcome is not None:
-            summary = dict(outcome.summary)
-            passed = outcome.passed
-            artifacts = dict(outcome.artifacts)
-            results = list(outcome.results)
-        else:
-            summary = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
-            passed = False
-            artifacts = {}
-            results = []
+        summary = dict(outcome.summary)
+        passed = outcome.passed
+        artifacts = dict(outcome.artifacts)
+        results = list(outcome.results)
         if reason:
             summary["reason"] = masker.text(reason)
         for item in pack.files:
@@ -362,15 +361,58 @@ class RunService:
 
 
 def _request_of(pack: RunPack) -> str:
-    selector = pack.inputs.selector_output_json if pack.inputs else None
-    card = (selector or {}).get("card") or {}
+    """What the person asked for when the pack was generated, else its plan's summary."""
+    selector = (pack.inputs.selector_output_json if pack.inputs else None) or {}
+    if selector.get("request"):
+        return str(selector["request"])
+    card = selector.get("card") or {}
     return str((card.get("plan") or {}).get("summary", ""))
 
 
+class _Recorder:
+    """Keeps every finished case from the run's events.
+
+    The runner returns all it gathered in its outcome; this copy is what the
+    stored run gets when the runner itself breaks before returning one.
+    """
+
+    def __init__(self) -> None:
+        self.cases: builtins.list[CaseResult] = []
+        self._started = time.perf_counter()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, CaseFinished):
+            self.cases.append(
+                CaseResult(
+                    file=event.file,
+                    name=event.name,
+                    outcome=event.outcome,
+                    duration_ms=event.duration_ms,
+                    message=event.message,
+                )
+            )
+
+    def outcome(self, run: Run, reason: str) -> RunOutcome:
+        """What the run had gathered when it stopped for ``reason``."""
+        duration = (time.perf_counter() - self._started) * 1000
+        summary = summarize(self.cases, duration_ms=duration, reason=reason)
+        artifacts = build_artifacts(
+            self.cases, summary, {}, run_id=str(run.id), base_url=""
+        )
+        return RunOutcome(
+            run_id=str(run.id),
+            passed=False,
+            summary=summary,
+            results=list(self.cases),
+            artifacts=artifacts,
+            reason=reason,
+        )
+
+
 def _consumers(
-    on_event: EventCallback | None, progress: bool | None
+    on_event: EventCallback | None, progress: bool | None, recorder: _Recorder
 ) -> Callable[[Event], None]:
-    sinks: list[Callable[[Event], None]] = []
+    sinks: list[Callable[[Event], None]] = [recorder]
     display = NotebookDisplay()
     if display.enabled and "ipykernel" in sys.modules:
         sinks.append(display)
