@@ -77,3 +77,13 @@ def test_prod_env_drops_writes_by_default() -> None:
 
     assert intent.operations
     assert all(k.startswith("GET ") for k in intent.operations)
+
+
+def test_asking_for_deletion_adds_the_crud_chain() -> None:
+    """Deleting is covered by the CRUD chain, so a follow-up about it adds CRUD."""
+    first = "smoke and auth tests for the pet endpoints"
+
+    roles = parse_roles(f"{first}\nalso cover deleting a pet")
+
+    assert parse_roles(first) == (FileRole.SMOKE, FileRole.AUTH)
+    assert roles == (FileRole.SMOKE, FileRole.AUTH, FileRole.CRUD)

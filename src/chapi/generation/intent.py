@@ -84,6 +84,10 @@ ROLE_WORDS: Final[dict[FileRole, frozenset[str]]] = {
             "round-trip",
             "update",
             "persistence",
+            "delete",
+            "deletes",
+            "deleting",
+            "deletion",
         }
     ),
     FileRole.NEGATIVE: frozenset(
