@@ -18,10 +18,6 @@
 # history across jobs, set CHAPI_DATABASE_URL to a PostgreSQL database (and
 # CHAPI_SECRET_KEY), create the project and its environment once, and drop the
 # `project create` and `env add` lines below; import each spec version once.
-#
-# Note: `--secret TOKEN=...` puts the token on a command line, where other
-# users of the same machine can see it in the process list while the command
-# runs. On a shared runner, add the environment from Python instead.
 set -euo pipefail
 
 : "${API_BASE_URL:?set API_BASE_URL to the base URL of the API under test}"
@@ -35,11 +31,13 @@ CHAPI_HOME="${CHAPI_HOME:-$(mktemp -d)}"
 export CHAPI_HOME
 
 chapi project create "$project"
-chapi env add "$project" ci --base-url "$API_BASE_URL" --secret "TOKEN=$API_TOKEN"
+# A bare `--secret TOKEN` reads the value from $TOKEN, so it never appears on a
+# command line (where the process list would show it).
+TOKEN="$API_TOKEN" chapi env add "$project" ci --base-url "$API_BASE_URL" --secret TOKEN
 chapi spec import "$project" "$spec"
 
-# `chapi generate` prints the new pack's id on its last line of output.
-pack="$(chapi generate "$project" "$request" --mode json-ir --env ci | tail -n 1)"
+# With --quiet, `chapi generate` prints only the new pack's id.
+pack="$(chapi generate "$project" "$request" --mode json-ir --env ci --quiet)"
 
 chapi validate "$pack"
 chapi finalize "$pack"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import sys
 import tempfile
@@ -47,11 +48,24 @@ class _Output:
 
 
 def _secret_pairs(items: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs; a bare ``NAME`` takes its value from the environment.
+
+    The bare form keeps the value off the command line, where other users of
+    the machine could read it in the process list.
+    """
     pairs: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValidationError(f"--secret takes NAME=VALUE, got {name or item!r}")
+        if not name:
+            raise ValidationError(
+                "--secret takes NAME=VALUE or NAME, got an empty name"
+            )
+        if not sep:
+            if name not in os.environ:
+                raise ValidationError(
+                    f"--secret {name}: no environment variable {name} is set"
+                )
+            value = os.environ[name]
         pairs[name] = value
     return pairs
 
@@ -151,6 +165,9 @@ def _generate(c: Chapi, a: argparse.Namespace, out: _Output) -> int:
         finalize=not a.draft,
     )
     pack = result.pack
+    if a.quiet:
+        out.line(str(pack.id))
+        return 0 if not pack.failed_validations else 1
     out.line(
         f"{pack.id}  {pack.status.value}  {len(pack.files)} files"
         + ("  (cached)" if result.cached else "")
@@ -381,7 +398,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("name")
     p.add_argument("--base-url", required=True)
-    p.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="a secret; a bare NAME reads its value from the environment variable NAME",
+    )
     p = command("list", _env_list, "list environments (secrets masked)", envs)
     p.add_argument("project")
 
@@ -412,6 +435,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-ops", help="allowed methods, e.g. GET,POST")
     p.add_argument("--notes")
     p.add_argument("--draft", action="store_true", help="do not finalize")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the pack's id"
+    )
 
     p = command("files", _files, "list a pack's files")
     p.add_argument("pack")
