@@ -173,3 +173,23 @@ def test_example_ci_script_runs_against_the_demo_api(
     assert done.returncode == 0, done.stdout + done.stderr
     assert int(ET.parse(junit).getroot().get("tests", "0")) > 0
     assert DEMO_TOKEN not in done.stdout + done.stderr
+
+
+def test_quickstart_example_passes(tmp_path: Path) -> None:
+    """``examples/quickstart.py`` runs the documented flow and exits 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "TOKEN=***" in done.stdout
+    assert "s3cret" not in done.stdout
+    assert list(tmp_path.iterdir()) == []
