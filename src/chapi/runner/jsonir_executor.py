@@ -111,7 +111,7 @@ class _Compiled:
     needs_json: bool
 
 
-def _compile(step: Step, api: ApiModel | None) -> _Compiled:
+def _compile(step: Step, operations: Mapping[str, Operation]) -> _Compiled:
     request = step.request
     query: list[tuple[Template, list[Template]]] = []
     for key, value in request.query.items():
@@ -144,7 +144,7 @@ def _compile(step: Step, api: ApiModel | None) -> _Compiled:
     needs_json = bool(expect.json_ or step.capture or expect.schema_)
     return _Compiled(
         step=step,
-        operation=api.operation(step.operation) if api and step.operation else None,
+        operation=operations.get(_operation_key(step.operation)),
         path=Template(request.path),
         query=query,
         headers=headers,
@@ -156,6 +156,14 @@ def _compile(step: Step, api: ApiModel | None) -> _Compiled:
         ],
         needs_json=needs_json,
     )
+
+
+def _operation_key(named: str | None) -> str:
+    """A step's ``operation`` in :attr:`Operation.key` form (method upper-cased)."""
+    if not named:
+        return ""
+    method, _, path = named.partition(" ")
+    return f"{method.upper()} {path}"
 
 
 def _scalar_text(value: Any) -> str:
@@ -204,6 +212,7 @@ class JsonIrExecutor:
         self._masker = masker
         self._collector = collector
         self._schemas = ResponseSchemas(api) if api is not None else None
+        self._operations = {op.key: op for op in api.operations} if api else {}
         self._tokens: dict[str, str] = {}
         self._token_lock = asyncio.Lock()
         self._auth_cache: dict[tuple[str | None, str], list[SchemeSecrets]] = {}
@@ -217,7 +226,7 @@ class JsonIrExecutor:
 
     async def run_file(self, file: str, parsed: JsonIrFile) -> None:
         """Run every step of ``file`` in order, recording one case per step."""
-        compiled = [_compile(step, self._api) for step in parsed.steps]
+        compiled = [_compile(step, self._operations) for step in parsed.steps]
         captures: dict[str, Any] = {}
         lost: dict[str, str] = {}
         self._collector.log(file, f"file {file}: {len(compiled)} steps")
