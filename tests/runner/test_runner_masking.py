@@ -171,14 +171,21 @@ def test_no_secret_anywhere_after_a_run(
     assert any(MASK in hay for hay in outcome.artifacts.values())
 
 
-def test_oauth2_client_credentials_token_is_fetched_once_and_masked(
-    capture_logs: pytest.LogCaptureFixture,
+@pytest.mark.parametrize(
+    ("expires_in", "fetches"), [(None, 1), (3600, 1), ("3600", 1), (0, 6)]
+)
+def test_oauth2_client_credentials_token_is_cached_until_it_expires(
+    capture_logs: pytest.LogCaptureFixture, expires_in: object, fetches: int
 ) -> None:
-    """An oauth2 scheme exchanges CLIENT_ID/CLIENT_SECRET once per run; the token is masked."""
+    """An oauth2 scheme exchanges CLIENT_ID/CLIENT_SECRET for a token, kept while valid.
+
+    Without ``expires_in`` the token is fetched once per run; an expired one
+    is fetched again. Every token issued is masked.
+    """
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    issued = "issued-Access-Token-123"
     calls = {"token": 0}
+    issued: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -205,12 +212,19 @@ def test_oauth2_client_credentials_token_is_fetched_once_and_masked(
                 self.headers.get("Authorization") == expected
                 and "grant_type=client_credentials" in form
             ):
-                self._reply(200, {"access_token": issued, "token_type": "bearer"})
+                issued.append(f"issued-Access-Token-{calls['token']:03d}")
+                answer: dict[str, object] = {
+                    "access_token": issued[-1],
+                    "token_type": "bearer",
+                }
+                if expires_in is not None:
+                    answer["expires_in"] = expires_in
+                self._reply(200, answer)
             else:
                 self._reply(401, {"error": "invalid_client"})
 
         def do_GET(self) -> None:
-            ok = self.headers.get("Authorization") == f"Bearer {issued}"
+            ok = self.headers.get("Authorization") in [f"Bearer {t}" for t in issued]
             self._reply(
                 200 if ok else 401,
                 {"token_seen": self.headers.get("Authorization", "")},
@@ -258,6 +272,9 @@ def test_oauth2_client_credentials_token_is_fetched_once_and_masked(
         server.server_close()
 
     assert outcome.passed, [c.message for c in outcome.results]
-    assert calls["token"] == 1
-    assert all(issued not in text for text in outcome.artifacts.values())
-    assert all(issued not in r.getMessage() for r in capture_logs.records)
+    assert calls["token"] == fetches
+    texts = [
+        *outcome.artifacts.values(),
+        *(r.getMessage() for r in capture_logs.records),
+    ]
+    assert [t for t in issued for text in texts if t in text] == []

@@ -213,7 +213,7 @@ class JsonIrExecutor:
         self._collector = collector
         self._schemas = ResponseSchemas(api) if api is not None else None
         self._operations = {op.key: op for op in api.operations} if api else {}
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, tuple[str, float | None]] = {}
         self._token_lock = asyncio.Lock()
         self._auth_cache: dict[tuple[str | None, str], list[SchemeSecrets]] = {}
         for scheme in api.security_schemes.values() if api else ():
@@ -425,8 +425,11 @@ class JsonIrExecutor:
     async def _oauth2_token(self, found: SchemeSecrets) -> str:
         scheme = found.scheme
         async with self._token_lock:
-            if scheme.name in self._tokens:
-                return self._tokens[scheme.name]
+            cached = self._tokens.get(scheme.name)
+            if cached is not None and (
+                cached[1] is None or time.monotonic() < cached[1]
+            ):
+                return cached[0]
             if not scheme.token_url:
                 raise StepFailure(f"oauth2 scheme {scheme.name!r} has no token URL")
             url = httpx.URL(self._base + "/").join(scheme.token_url)
@@ -447,15 +450,15 @@ class JsonIrExecutor:
                     f"could not get an OAuth2 token from {url}: {type(exc).__name__}"
                 ) from exc
             try:
-                token = response.json()["access_token"]
+                answer = response.json()
+                token = str(answer["access_token"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise StepFailure(
                     f"the OAuth2 token endpoint {url} answered HTTP {response.status_code} "
                     "without an access_token"
                 ) from exc
-            token = str(token)
             self._masker.add(token)
-            self._tokens[scheme.name] = token
+            self._tokens[scheme.name] = (token, _token_deadline(answer))
             return token
 
     def _judge(
@@ -539,6 +542,20 @@ class JsonIrExecutor:
             lines.append("")
             lines.append(_excerpt(mask, response.content))
         return "\n".join(lines)
+
+
+TOKEN_REFRESH_SHARE = 0.9
+"""A fetched OAuth2 token is replaced once this share of its ``expires_in`` has passed."""
+
+
+def _token_deadline(answer: Any) -> float | None:
+    """When a token with this token-endpoint answer should be fetched anew, if ever."""
+    lifetime = answer.get("expires_in") if isinstance(answer, dict) else None
+    if isinstance(lifetime, str) and lifetime.isdigit():
+        lifetime = int(lifetime)
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float):
+        return None
+    return time.monotonic() + max(float(lifetime), 0.0) * TOKEN_REFRESH_SHARE
 
 
 def _excerpt(mask: Masker, content: bytes) -> str:
