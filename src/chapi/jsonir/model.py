@@ -21,6 +21,7 @@ __all__ = [
     "Request",
     "Step",
     "dumps",
+    "is_valid",
     "parse",
     "schema",
     "schema_errors",
@@ -116,6 +117,16 @@ def _fast_validator() -> Any:
     return jsonschema_rs.validator_for(schema())
 
 
+def is_valid(document: Any) -> bool:
+    """True when ``document`` conforms to the json-ir version 1 schema.
+
+    Answered by a validator compiled once (``jsonschema-rs``); use
+    :func:`schema_errors` to learn what is wrong with an invalid document.
+    """
+    valid: bool = _fast_validator().is_valid(document)
+    return valid
+
+
 def schema_errors(document: Any) -> list[str]:
     """Every schema violation in ``document``, as ``/pointer: message`` lines.
 
@@ -123,7 +134,7 @@ def schema_errors(document: Any) -> list[str]:
     is not does the ``jsonschema`` package list the violations, whose
     messages are the ones chapi documents and tests.
     """
-    if _fast_validator().is_valid(document):
+    if is_valid(document):
         return []
     errors = sorted(
         _validator().iter_errors(document), key=lambda e: list(e.absolute_path)

@@ -20,7 +20,11 @@ _scanstring = cast(
 )
 
 _WS = re.compile(r"[ \t\n\r]*")
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+
+
+_DECODER = json.JSONDecoder()
+
+Path = tuple[str | int, ...]
 
 
 @dataclass
@@ -32,63 +36,78 @@ class JsonDoc:
     error: str | None = None
     error_line: int | None = None
     duplicates: list[tuple[tuple[str | int, ...], str]] = field(default_factory=list)
-    _offsets: dict[tuple[str | int, ...], int] | None = None
+    # Where each located path's value starts, every occurrence in document
+    # order (a duplicated key has several); filled lazily, one container at
+    # a time, only along the paths asked for.
+    _starts: dict[Path, list[int]] | None = None
+    _expanded: set[Path] = field(default_factory=set)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line where the value at ``path`` starts (its nearest located parent otherwise)."""
         if self.error is not None:
             return None
-        if self._offsets is None:
-            self._offsets = {}
+        if self._starts is None:
+            self._starts = {}
+            with contextlib.suppress(AttributeError, IndexError):
+                self._starts[()] = [_WS.match(self.text, 0).end()]  # type: ignore[union-attr]
+        if not self._starts:
+            return None
+        key: Path = ()
+        for part in path:
+            if key not in self._expanded:
+                self._expand(key)
+            child = (*key, part)
+            if child not in self._starts:
+                break
+            key = child
+        offset = self._starts[key][0]
+        return self.text.count("\n", 0, offset) + 1
+
+    def _expand(self, key: Path) -> None:
+        assert self._starts is not None
+        self._expanded.add(key)
+        for start in self._starts[key]:
             with contextlib.suppress(ValueError, IndexError, RecursionError):
-                start = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
-                _locate(self.text, start, (), self._offsets)
-        key = tuple(path)
-        while key not in self._offsets and key:
-            key = key[:-1]
-        offset = self._offsets.get(key)
-        return None if offset is None else self.text.count("\n", 0, offset) + 1
+                for name, offset in _children(self.text, start):
+                    self._starts.setdefault((*key, name), []).append(offset)
 
 
-def _locate(
-    text: str,
-    i: int,
-    path: tuple[str | int, ...],
-    out: dict[tuple[str | int, ...], int],
-) -> int:
-    out.setdefault(path, i)
+def _children(text: str, i: int) -> list[tuple[str | int, int]]:
+    """Names (keys or indexes) and start offsets of the container's members at ``text[i]``.
+
+    Member values are skipped with the C JSON scanner, so locating a value
+    costs a pass over its ancestors only.
+    """
+    found: list[tuple[str | int, int]] = []
     ch = text[i]
     if ch == "{":
         i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
         if text[i] == "}":
-            return i + 1
+            return found
         while True:
             key, i = _scanstring(text, i + 1)
             i = _WS.match(text, i).end()  # type: ignore[union-attr]
             i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-            i = _locate(text, i, (*path, key), out)
+            found.append((key, i))
+            i = _DECODER.raw_decode(text, i)[1]
             i = _WS.match(text, i).end()  # type: ignore[union-attr]
             if text[i] == "}":
-                return i + 1
+                return found
             i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
     if ch == "[":
         i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
         if text[i] == "]":
-            return i + 1
+            return found
         index = 0
         while True:
-            i = _locate(text, i, (*path, index), out)
+            found.append((index, i))
+            i = _DECODER.raw_decode(text, i)[1]
             index += 1
             i = _WS.match(text, i).end()  # type: ignore[union-attr]
             if text[i] == "]":
-                return i + 1
+                return found
             i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-    if ch == '"':
-        return _scanstring(text, i + 1)[1]
-    match = _SCALAR.match(text, i)
-    if not match:
-        raise ValueError(f"unexpected character at {i}")
-    return match.end()
+    return found
 
 
 @lru_cache(maxsize=512)

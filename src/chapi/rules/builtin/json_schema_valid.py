@@ -7,7 +7,7 @@ from functools import cache
 
 from jsonschema import Draft202012Validator
 
-from ...jsonir import schema
+from ...jsonir import is_valid, schema
 from .._jsondoc import load_json
 from ..finding import Finding
 from ..rule import PackFile, Rule, RuleContext
@@ -42,9 +42,15 @@ class JsonSchemaValid(Rule):
 
         for _, key in doc.duplicates:
             yield self.finding(file, f"duplicate object key {key!r}", key=key)
-        errors = sorted(
-            _validator().iter_errors(doc.value),
-            key=lambda e: [str(p) for p in e.absolute_path],
+        # The compiled validator answers the common case (a valid file) fast;
+        # only an invalid file is walked again to locate every violation.
+        errors = (
+            []
+            if is_valid(doc.value)
+            else sorted(
+                _validator().iter_errors(doc.value),
+                key=lambda e: [str(p) for p in e.absolute_path],
+            )
         )
         for error in errors:
             path = list(error.absolute_path)

@@ -18,14 +18,17 @@ __all__ = ["MIN_SECRET_LENGTH", "NoInlineSecrets"]
 MIN_SECRET_LENGTH = 4
 """Secret values shorter than this are not searched for (they match everywhere)."""
 
+# (label, pattern, literals): a pattern can only match where one of its
+# literals occurs, so a plain substring test skips the regex scan of files
+# holding none of them (the patterns are case-sensitive).
 _SHAPES = (
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})")),
-    ("an API secret key (sk-...)", re.compile(r"\bsk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("a private key block", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY( BLOCK)?-----")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), ("eyJ",)),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"), ("AKIA", "ASIA", "AGPA", "AIDA", "AROA")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    ("an API secret key (sk-...)", re.compile(r"\bsk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}"), ("sk-",)),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), ("AIza",)),
+    ("a private key block", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY( BLOCK)?-----"), ("-----BEGIN ",)),
 )  # fmt: skip
 _REFERENCE = re.compile(
     r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?:[:%#/][^}]*)?\}?|\{\{\s*[A-Za-z_][A-Za-z0-9_.]*\s*\}\}|\*+)$"
@@ -34,6 +37,15 @@ _AUTH_HEADER = re.compile(
     r"""(?ix)(?<![$\w{])(authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token
     |x-access-token|api[-_]key)\b["']?\s*[:=]\s*["']?\s*
     (?:(bearer|basic|token|digest|apikey)\s+)?([^\s"',;}]*)"""
+)
+# Every header name _AUTH_HEADER knows contains one of these (lower case).
+_AUTH_HEADER_LITERALS = (
+    "authorization",
+    "api-key",
+    "api_key",
+    "apikey",
+    "x-auth-token",
+    "x-access-token",
 )
 _BEARER = re.compile(r"\bBearer\s+((?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,})")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
@@ -90,7 +102,9 @@ class NoInlineSecrets(Rule):
         """Search the content for secret values, credential shapes and literal headers."""
         text = file.content
         yield from self._secrets(file, context.secrets)
-        for label, pattern in _SHAPES:
+        for label, pattern, literals in _SHAPES:
+            if not any(literal in text for literal in literals):
+                continue
             for match in pattern.finditer(text):
                 yield self.finding(
                     file,
@@ -98,7 +112,7 @@ class NoInlineSecrets(Rule):
                     line=_line(text, match.start()),
                     shape=label,
                 )
-        for match in _AUTH_HEADER.finditer(text):
+        for match in _auth_headers(text):
             value = match.group(3)
             if not _is_reference(value):
                 yield self.finding(
@@ -106,7 +120,8 @@ class NoInlineSecrets(Rule):
                     f"{match.group(1)} header with a literal credential",
                     line=_line(text, match.start()),
                 )
-        for match in _BEARER.finditer(text):
+        bearers = _BEARER.finditer(text) if "Bearer" in text else iter(())
+        for match in bearers:
             if not _is_reference(match.group(1)) and not _AUTH_HEADER.search(
                 text, max(0, match.start() - 40), match.end()
             ):
@@ -136,8 +151,14 @@ class NoInlineSecrets(Rule):
         ]
         if not usable:
             return
+        # A token decodes to at most 3 bytes per 4 characters, and a decoded
+        # text has no more characters than bytes: shorter tokens cannot hold
+        # the shortest secret and are not decoded.
+        shortest = min(len(v) for _, v in usable)
         for match in _BASE64.finditer(text):
             token = match.group(0)
+            if (len(token) + 3) // 4 * 3 < shortest:
+                continue
             try:
                 decoded = base64.b64decode(
                     token.replace("-", "+").replace("_", "/") + "=" * (-len(token) % 4)
@@ -171,6 +192,20 @@ class NoInlineSecrets(Rule):
                         "curl credentials (-u/--user) hold a literal password",
                         line=word.line,
                     )
+
+
+def _auth_headers(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`_AUTH_HEADER` in ``text``.
+
+    ASCII text naming none of the header names cannot match and is not
+    scanned; other text always is, since case-insensitive matching also
+    folds a few non-ASCII letters (the Kelvin sign, the long s).
+    """
+    if text.isascii():
+        lowered = text.lower()
+        if not any(literal in lowered for literal in _AUTH_HEADER_LITERALS):
+            return iter(())
+    return _AUTH_HEADER.finditer(text)
 
 
 def _line(text: str, offset: int) -> int:
