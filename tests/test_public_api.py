@@ -7,6 +7,7 @@ import chapi.errors
 
 EXPECTED = {
     "Chapi",
+    "LLMConfig",
     "ChapiError",
     "ConflictError",
     "NotFoundError",

@@ -53,6 +53,7 @@ from .errors import (
     ValidationError,
 )
 from .facade import Chapi
+from .generation.llm import LLMConfig
 
 __version__ = "0.1.0"
 
@@ -74,6 +75,7 @@ __all__ = [
     "GitHubIntegration",
     "HttpMethod",
     "InvalidStateError",
+    "LLMConfig",
     "LLMError",
     "Message",
     "MessageRole",
