@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from chapi import Chapi
 from chapi.errors import ConfigurationError, ConflictError, SecretError
-from chapi.security import FernetKeyProvider, generate_key
+from chapi.security import FernetKeyProvider, KeyProvider, generate_key
 from chapi.storage import SqlStorage
 
 SECRET = "s3cret-value-4711"
@@ -139,3 +139,166 @@ def test_environment_lifecycle_through_the_facade(storage: SqlStorage) -> None:
     assert changed.base_url == "http://other"
     assert changed.secret_names == ["B"]
     assert chapi.projects.get(project.id).environments == []
+
+
+class EnvelopeKms:
+    """A stand-in for a KMS client: AES-GCM under a named master key held "remotely".
+
+    Stored text is ``kms:<key-id>:<base64 nonce+ciphertext>``; the plaintext
+    key never leaves this object, as with a real KMS.
+    """
+
+    def __init__(self, key_id: str) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self.key_id = key_id
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
+        self.calls = 0
+
+    def encrypt(self, plaintext: str) -> str:
+        import base64
+
+        self.calls += 1
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), self.key_id.encode())
+        return f"kms:{self.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str) -> str:
+        import base64
+
+        from cryptography.exceptions import InvalidTag
+
+        self.calls += 1
+        prefix, key_id, body = token.split(":", 2)
+        if prefix != "kms" or key_id != self.key_id:
+            raise SecretError(f"secret was not sealed by KMS key {self.key_id}")
+        raw = base64.b64decode(body)
+        try:
+            return self._aead.decrypt(raw[:12], raw[12:], key_id.encode()).decode()
+        except InvalidTag as exc:
+            raise SecretError("KMS refused to open the secret") from exc
+
+
+def test_a_kms_key_provider_plugs_in(storage: SqlStorage) -> None:
+    """Any object with encrypt/decrypt is a KeyProvider; chapi stores what it returns."""
+    kms = EnvelopeKms("alias/chapi")
+    chapi = Chapi(storage=storage, key_provider=kms)
+    project = chapi.projects.create("p")
+
+    env = chapi.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"T": SECRET}
+    )
+
+    with storage.engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT CAST(secrets AS TEXT) FROM environments")
+        ).scalar_one()
+    assert isinstance(kms, KeyProvider)
+    assert "kms:alias/chapi:" in stored and SECRET not in stored
+    assert chapi.projects.reveal_secrets(env.id) == {"T": SECRET}
+    assert kms.calls == 2
+
+
+def test_rotation_from_fernet_to_kms_and_back(storage: SqlStorage) -> None:
+    """Rotation moves every secret to the new provider; the old one opens none."""
+    old = FernetKeyProvider(generate_key())
+    chapi = Chapi(storage=storage, key_provider=old)
+    project = chapi.projects.create("p")
+    a = chapi.projects.add_environment(
+        project.id, "a", base_url="http://h", secrets={"T": SECRET, "U": "u"}
+    )
+    b = chapi.projects.add_environment(project.id, "b", base_url="http://h")
+    kms = EnvelopeKms("alias/new")
+
+    moved = chapi.rotate_secret_key(kms)
+
+    assert moved == 1  # b has no secrets
+    assert chapi.projects.reveal_secrets(a.id) == {"T": SECRET, "U": "u"}
+    assert chapi.projects.reveal_secrets(b.id) == {}
+    with pytest.raises(SecretError):
+        Chapi(storage=storage, key_provider=old).projects.reveal_secrets(a.id)
+    back = generate_key()
+    assert chapi.rotate_secret_key(back) == 1
+    assert Chapi(
+        storage=storage, key_provider=FernetKeyProvider(back)
+    ).projects.reveal_secrets(a.id) == {"T": SECRET, "U": "u"}
+
+
+def test_failed_rotation_changes_nothing(storage: SqlStorage) -> None:
+    """A secret the current key cannot open stops the rotation before anything is written."""
+    first = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
+    project = first.projects.create("p")
+    first.projects.add_environment(
+        project.id, "a", base_url="http://h", secrets={"T": "1"}
+    )
+    key = generate_key()
+    second = Chapi(storage=storage, key_provider=FernetKeyProvider(key))
+    env = second.projects.add_environment(
+        project.id, "b", base_url="http://h", secrets={"T": "2"}
+    )
+    with storage.engine.connect() as conn:
+        before = conn.execute(
+            sa.text("SELECT CAST(secrets AS TEXT) FROM environments ORDER BY name")
+        ).all()
+
+    with pytest.raises(SecretError):
+        second.rotate_secret_key(generate_key())
+
+    with storage.engine.connect() as conn:
+        after = conn.execute(
+            sa.text("SELECT CAST(secrets AS TEXT) FROM environments ORDER BY name")
+        ).all()
+    assert after == before
+    assert second.projects.reveal_secrets(env.id) == {"T": "2"}
+
+
+def test_rotation_with_the_key_file_replaces_it(tmp_path: Path) -> None:
+    """Without CHAPI_SECRET_KEY, rotation rewrites the key file (mode 600) for later runs."""
+    chapi = Chapi(home=tmp_path, llm=None)
+    project = chapi.projects.create("p")
+    env = chapi.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"T": SECRET}
+    )
+    old_key = (tmp_path / "secret.key").read_text().strip()
+
+    chapi.rotate_secret_key()
+    chapi.close()
+
+    new_key = (tmp_path / "secret.key").read_text().strip()
+    assert new_key != old_key
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+    later = Chapi(home=tmp_path, llm=None)
+    assert later.projects.reveal_secrets(env.id) == {"T": SECRET}
+    later.close()
+
+
+def test_environment_used_by_a_run_cannot_be_removed(storage: SqlStorage) -> None:
+    """The facade refuses, naming the environment; the environment and run stay."""
+    from chapi import domain as d
+
+    chapi = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
+    project = chapi.projects.create("p")
+    env = chapi.projects.add_environment(project.id, "staging", base_url="http://h")
+    run = d.Run(project_id=project.id, env_id=env.id, user_query="q")
+    with storage.unit_of_work() as uow:
+        uow.runs.add(run)
+        uow.commit()
+
+    with pytest.raises(ConflictError, match="'staging' is used by runs"):
+        chapi.projects.remove_environment(env.id)
+
+    assert [e.id for e in chapi.projects.get(project.id).environments] == [env.id]
+    with storage.unit_of_work() as uow:
+        assert uow.runs.get(run.id).env_id == env.id
+
+
+def test_duplicate_project_name_through_the_facade(storage: SqlStorage) -> None:
+    """Creating or renaming to a taken name is a ConflictError naming it."""
+    chapi = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
+    chapi.projects.create("taken")
+    other = chapi.projects.create("free")
+
+    with pytest.raises(ConflictError, match="'taken' already exists"):
+        chapi.projects.create("taken")
+    with pytest.raises(ConflictError, match="'taken' already exists"):
+        chapi.projects.update(other.id, name="taken")

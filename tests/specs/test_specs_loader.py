@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import (
     BaseHTTPRequestHandler,
     SimpleHTTPRequestHandler,
-    ThreadingHTTPServer,
 )
 from pathlib import Path
 from typing import Any
 
 import pytest
+from spec_support import loopback_server
 
 from chapi.errors import SpecLoadError
 from chapi.specs import Limits, load_document, prepare_import
@@ -55,17 +54,8 @@ def http_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """Serve ``tmp_path / 'www'`` over HTTP on 127.0.0.1."""
     root = tmp_path / "www"
     root.mkdir()
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(partial(_QuietHandler, directory=str(root))) as url:
+        yield root, url
 
 
 # ---------------------------------------------------------------- sources
@@ -163,15 +153,8 @@ class _TrickyHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def tricky_server() -> Iterator[str]:
     """A loopback server whose answers stretch the fetch limits."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TrickyHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_server(_TrickyHandler) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

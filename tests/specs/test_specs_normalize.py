@@ -7,24 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spec_support import count_operations
 
 from chapi.specs import catalog_rows, prepare_import, to_api_model
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data/oas-examples"
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*/*.json"))
-METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-
-def _count_operations(raw: dict[str, Any]) -> int:
-    count = 0
-    for item in raw.get("paths", {}).values():
-        while "$ref" in item:  # a path item may point at another one
-            node: Any = raw
-            for part in item["$ref"].lstrip("#/").split("/"):
-                node = node[part.replace("~1", "/").replace("~0", "~")]
-            item = node
-        count += sum(1 for key in item if key in METHODS)
-    return count
 
 
 @pytest.mark.parametrize(
@@ -33,7 +21,7 @@ def _count_operations(raw: dict[str, Any]) -> int:
 def test_every_example_imports_all_operations(path: Path) -> None:
     """Each example imports with one row per method of each path."""
     raw = json.loads(path.read_text())
-    expected = _count_operations(raw)
+    expected = count_operations(raw)
 
     prepared = prepare_import(path)
 

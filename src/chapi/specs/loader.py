@@ -128,7 +128,24 @@ def _decode(data: bytes, where: str) -> str:
         ) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(text: str, where: str) -> None:
+    """Refuse text no database can store: NUL characters and lone surrogates."""
+    if "\x00" in text:
+        raise SpecLoadError(
+            f"{where} contains a NUL character (\\u0000), which cannot be stored"
+        )
+    if not text.isascii() and _SURROGATE.search(text):
+        raise SpecLoadError(
+            f"{where} contains a lone surrogate (\\ud800-\\udfff), which is not "
+            "valid Unicode text"
+        )
+
+
 def _check_depth(value: Any, limit: int, where: str) -> None:
+    """Refuse nesting deeper than ``limit`` and strings that cannot be stored."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     seen: set[int] = set()
     while stack:
@@ -139,12 +156,17 @@ def _check_depth(value: Any, limit: int, where: str) -> None:
             if id(node) in seen:
                 continue
             seen.add(id(node))
+            for key in node:
+                if isinstance(key, str):
+                    _check_text(key, where)
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             if id(node) in seen:
                 continue
             seen.add(id(node))
             stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str):
+            _check_text(node, where)
 
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -5,14 +5,11 @@ SQLite (the embedded default) and PostgreSQL (psycopg 3).
 from __future__ import annotations
 
 import builtins
-import gc
-import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -29,7 +26,6 @@ from ..domain import (
     EndpointDiscovery,
     Environment,
     GitHubIntegration,
-    HttpMethod,
     Message,
     PackStatus,
     Policy,
@@ -41,9 +37,16 @@ from ..domain import (
     RunPackValidation,
     SealedSecret,
 )
-from ..errors import ConfigurationError, ConflictError, NotFoundError, StorageError
+from ..errors import (
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
 from . import migrate
 from . import tables as t
+from .endpoint_rows import EndpointReader, catalog_insert, catalog_query
 from .ports import (
     ConversationRepository,
     DiscoveryRepository,
@@ -54,7 +57,6 @@ from .ports import (
     RunRepository,
     SpecRepository,
 )
-from .types import UtcDateTime
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -268,6 +270,9 @@ class SqlUnitOfWork:
             yield
         except exc.IntegrityError as error:
             raise _conflict(error) from error
+        except exc.DataError as error:
+            detail = str(error.orig).splitlines()[0] if error.orig else str(error)
+            raise ValidationError(f"the database refused a value: {detail}") from error
         except exc.OperationalError as error:
             raise StorageError(f"database error: {error.orig}") from error
 
@@ -277,6 +282,13 @@ class SqlUnitOfWork:
             if params is None:
                 return self.connection.execute(statement)
             return self.connection.execute(statement, params)
+
+    def execute_driver_sql(
+        self, statement: str, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Send a statement in the driver's own parameter style with many value tuples."""
+        with self._translate():
+            self.connection.exec_driver_sql(statement, rows)
 
 
 class _Repo:
@@ -424,179 +436,12 @@ def _spec(row: sa.Row[Any]) -> ApiSpec:
     return ApiSpec.model_validate(_row_dict(row))
 
 
-_ENDPOINT_FIELDS = (
-    "id",
-    "project_id",
-    "spec_id",
-    "method",
-    "path",
-    "summary",
-    "auth",
-    "req_content",
-    "success_content",
-    "operation_id",
-    "tags",
-    "created_at",
-)
-_RAW_ENDPOINT_COLUMNS = tuple(
-    sa.type_coerce(t.endpoint_catalog.c[name], sa.types.NullType()).label(name)
-    for name in _ENDPOINT_FIELDS
-)
-"""The catalog's columns as the driver returns them, without SQLAlchemy's
-per-value result processing: :class:`_EndpointReader` converts them instead,
-with caches for the values most rows of one spec share."""
-
-_FAST_ENDPOINTS = (
-    set(_ENDPOINT_FIELDS) == set(Endpoint.model_fields)
-    and not Endpoint.__private_attributes__
-    and Endpoint.__pydantic_post_init__ is None
-    and Endpoint.model_config.get("extra") != "allow"
-    and not Endpoint.__pydantic_decorators__.field_validators
-    and not Endpoint.__pydantic_decorators__.model_validators
-)
-"""Whether catalog rows can be built without re-validation (see ``_EndpointReader``)."""
-
-
-class _EndpointReader:
-    """Builds :class:`Endpoint` objects from raw catalog rows, quickly.
-
-    Catalog rows were validated as ``Endpoint`` objects when they were
-    written, so reading them back converts each stored value to the type the
-    model holds and sets the fields directly, as pydantic's ``model_construct``
-    does, instead of validating every row again. Values many rows of a spec
-    share (the project and spec ids, the method, the tags, the creation time)
-    are converted once per distinct stored value. Should the model gain a
-    field, validators, private attributes or a post-init hook, rows are
-    validated as before (``_FAST_ENDPOINTS``).
-    """
-
-    def __init__(self, dialect: sa.Dialect) -> None:
-        self._created = UtcDateTime()
-        self._dialect = dialect
-        self._uuids: dict[Any, uuid.UUID] = {}
-        self._methods: dict[str, HttpMethod] = {}
-        self._tags: dict[str, builtins.list[str]] = {}
-        self._times: dict[Any, datetime] = {}
-
-    def _new_uuid(self, value: Any) -> uuid.UUID:
-        converted = self._uuids[value] = _as_uuid(value)
-        return converted
-
-    def _new_method(self, value: str) -> HttpMethod:
-        converted = self._methods[value] = HttpMethod(value)
-        return converted
-
-    def _new_tags(self, value: Any) -> builtins.list[str]:
-        if not isinstance(value, str):  # the driver decoded the JSON itself
-            return builtins.list(value)
-        converted: builtins.list[str] = json.loads(value)
-        self._tags[value] = converted
-        return converted
-
-    def _new_time(self, value: Any) -> datetime:
-        converted = self._created.process_result_value(value, self._dialect)
-        if converted is None:
-            raise StorageError("a catalog row has no created_at")
-        self._times[value] = converted
-        return converted
-
-    def read(self, rows: Sequence[Sequence[Any]]) -> builtins.list[Endpoint]:
-        """Convert every row (columns in ``_ENDPOINT_FIELDS`` order)."""
-        uuids, methods, tags, times = (
-            self._uuids,
-            self._methods,
-            self._tags,
-            self._times,
-        )
-        new_uuid, new_method = self._new_uuid, self._new_method
-        new_tags, new_time = self._new_tags, self._new_time
-        text_ids = bool(rows) and isinstance(rows[0][0], str)
-        make_id = uuid.UUID if text_ids else _as_uuid
-        values = (
-            {
-                "id": make_id(row[0]),
-                "project_id": uuids.get(row[1]) or new_uuid(row[1]),
-                "spec_id": uuids.get(row[2]) or new_uuid(row[2]),
-                "method": methods.get(row[3]) or new_method(row[3]),
-                "path": row[4],
-                "summary": row[5],
-                "auth": row[6],
-                "req_content": row[7],
-                "success_content": row[8],
-                "operation_id": row[9],
-                # a fresh list each time: every Endpoint owns its tags
-                "tags": builtins.list(
-                    (tags.get(row[10]) if row[10].__class__ is str else None)
-                    or new_tags(row[10])
-                ),
-                "created_at": times.get(row[11]) or new_time(row[11]),
-            }
-            for row in rows
-        )
-        if not _FAST_ENDPOINTS:
-            return [Endpoint.model_validate(v) for v in values]
-        new, setattr_, names = Endpoint.__new__, object.__setattr__, _ENDPOINT_FIELDS
-        endpoints = []
-        for fields in values:
-            endpoint = new(Endpoint)
-            setattr_(endpoint, "__dict__", fields)
-            setattr_(endpoint, "__pydantic_fields_set__", set(names))
-            setattr_(endpoint, "__pydantic_extra__", None)
-            setattr_(endpoint, "__pydantic_private__", None)
-            endpoints.append(endpoint)
-        return endpoints
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many objects.
-
-    Reading 100,000 catalog rows allocates several hundred thousand
-    containers, none of them part of a reference cycle; with the collector
-    running, the full collections this triggers cost more than the building
-    itself. The collector is left alone if it was already disabled, and
-    re-enabled afterwards otherwise (so a program that turns it off from
-    another thread during such a read finds it on again).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _as_uuid(value: Any) -> uuid.UUID:
-    """A stored id as a UUID (PostgreSQL's driver returns UUIDs, SQLite hex text)."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-
-
 class _Specs(_Repo):
     def add(self, spec: ApiSpec, endpoints: Sequence[Endpoint]) -> None:
         self._exec(t.api_specs.insert(), spec.model_dump(mode="python"))
         if endpoints:
-            self._exec(
-                t.endpoint_catalog.insert(),
-                [
-                    {
-                        "id": e.id,
-                        "project_id": e.project_id,
-                        "spec_id": e.spec_id,
-                        "method": e.method.value,
-                        "path": e.path,
-                        "summary": e.summary,
-                        "auth": e.auth,
-                        "req_content": e.req_content,
-                        "success_content": e.success_content,
-                        "operation_id": e.operation_id,
-                        "tags": e.tags,
-                        "created_at": e.created_at,
-                    }
-                    for e in endpoints
-                ],
-            )
+            statement, values = catalog_insert(self._uow.connection.dialect, endpoints)
+            self._uow.execute_driver_sql(statement, values)
 
     def get(self, spec_id: uuid.UUID) -> ApiSpec:
         row = self._exec(
@@ -631,15 +476,16 @@ class _Specs(_Repo):
         self._delete_one(t.api_specs, spec_id, "spec")
 
     def endpoints(self, spec_id: uuid.UUID) -> builtins.list[Endpoint]:
-        catalog = t.endpoint_catalog
-        query = (
-            sa.select(*_RAW_ENDPOINT_COLUMNS)
-            .where(catalog.c.spec_id == spec_id)
-            .order_by(catalog.c.created_at, catalog.c.path, catalog.c.method)
-        )
-        reader = _EndpointReader(self._uow.connection.dialect)
-        with _collector_paused():
-            return reader.read(self._exec(query).all())
+        owner = self._exec(
+            sa.select(t.api_specs.c.project_id).where(t.api_specs.c.id == spec_id)
+        ).scalar_one_or_none()
+        result = self._exec(catalog_query(spec_id, owner))
+        try:
+            # the driver's own tuples: EndpointReader converts the values
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        return EndpointReader(self._uow.connection.dialect, spec_id, owner).read(rows)
 
 
 # -- conversations ------------------------------------------------------------
