@@ -7,7 +7,14 @@ replicated with varied path prefixes (``/v{n}/...``) until it holds
 in the same run, the latency of a plain linear scan that only counts shared
 words (the ranking chapi started with).
 
-Run with ``python -m benchmarks.bench_search``.
+It then measures relevance: the labelled queries of
+``tests/data/search_queries.json`` against GitHub's REST description as
+chapi imports it today (``prepare_import`` of ``api.github.com.json``, fetched
+by ``benchmarks/_data.py``), with the hit rate at 1 and at 5 and the queries
+not answered first; and checks that the stored test catalog
+(``tests/data/github_catalog.json``) still holds the same rows.
+
+Run with ``python -m benchmarks.bench_search [--no-relevance]``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chapi.catalog import SearchIndex
+from chapi.catalog import SearchIndex, hit_rates
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
@@ -112,8 +119,44 @@ def measure(size: int = 100_000, rounds: int = 5) -> dict[str, Any]:
     }
 
 
+def relevance() -> None:
+    """Print hit rates at 1 and 5 of the labelled set over GitHub's imported description."""
+    from benchmarks._data import github_spec_path
+    from chapi.specs import prepare_import
+
+    labelled = json.loads((DATA / "search_queries.json").read_text())["queries"]
+    imported = [
+        _Row(r["method"], r["path"], r["summary"], r["operation_id"], r["tags"])
+        for r in prepare_import(github_spec_path()).rows
+    ]
+    stored = [_Row(**r) for r in json.loads((DATA / "github_catalog.json").read_text())]
+    index = SearchIndex.build(imported)
+    figures = hit_rates(index, imported, labelled)
+    by_query = {q["query"]: q["expected"] for q in labelled}
+    first = {
+        q: f"{imported[h[0].index].method} {imported[h[0].index].path}" if h else "-"
+        for q in by_query
+        for h in [index.search(q, 1)]
+    }
+    print(
+        f"relevance: {figures.queries} labelled queries over {len(imported)} operations "
+        f"of api.github.com.json: hit@1 {figures.at_1:.3f} "
+        f"({round(figures.at_1 * figures.queries)}), hit@5 {figures.at_5:.3f} "
+        f"({round(figures.at_5 * figures.queries)})"
+    )
+    for query, expected in by_query.items():
+        if first[query] != expected:
+            print(f"  not first: {query!r}: got {first[query]}, labelled {expected}")
+    same = {(r.method, r.path, r.summary) for r in stored} == {
+        (r.method, r.path, r.summary) for r in imported
+    }
+    print(f"tests/data/github_catalog.json matches the import: {same}")
+
+
 def main() -> None:
     """Print the figures."""
+    import sys
+
     figures = measure()
     print(
         f"catalog: {figures['entries']} entries; index built in {figures['build_s']:.2f} s"
@@ -126,6 +169,8 @@ def main() -> None:
         f"reference linear word-overlap scan: p50 {figures['scan_p50_ms']:.1f} ms "
         f"(ratio {figures['scan_p50_ms'] / figures['p50_ms']:.1f}x)"
     )
+    if "--no-relevance" not in sys.argv[1:]:
+        relevance()
 
 
 if __name__ == "__main__":

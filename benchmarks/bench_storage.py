@@ -8,7 +8,13 @@ the same with the bare driver (``sqlite3`` / ``psycopg`` ``executemany``, and a
 the driver's raw tuples). Both sides write to the same database with the same
 settings. The median of ``--rounds`` rounds is reported.
 
-Run: ``python -m benchmarks.bench_storage [--rows 100000] [--rounds 3]``
+With ``--breakdown`` it also splits chapi's SQLite read into its parts, each
+timed alone against the same driver fetch: the adapter's own query fetched
+with ``sqlite3``, converting those rows into ``Endpoint`` objects, and the
+floor of any path that returns ``Endpoint`` objects: building them from
+values that need no conversion at all.
+
+Run: ``python -m benchmarks.bench_storage [--rows 100000] [--rounds 3] [--breakdown]``
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from psycopg.types.json import Jsonb
 from benchmarks._pg import temporary_database
 from chapi import domain as d
 from chapi.storage import SqlStorage
+from chapi.storage.endpoint_rows import FIELDS, EndpointReader, catalog_query
 
 COLUMNS = (
     "id, project_id, spec_id, method, path, summary, auth, req_content, "
@@ -225,11 +232,80 @@ def rounds_on(
     return ours, plain
 
 
+def _bare_objects(rows: list[tuple[Any, ...]]) -> list[d.Endpoint]:
+    """Endpoint objects from values used as they are: no conversion, only building."""
+    new, set_, names = object.__new__, object.__setattr__, FIELDS
+    fields = set(names)
+    built = []
+    for row in rows:
+        endpoint = new(d.Endpoint)
+        set_(endpoint, "__dict__", dict(zip(names, row, strict=False)))
+        set_(endpoint, "__pydantic_fields_set__", fields.copy())
+        set_(endpoint, "__pydantic_extra__", None)
+        set_(endpoint, "__pydantic_private__", None)
+        built.append(endpoint)
+    return built
+
+
+def sqlite_breakdown(path: Path, storage: SqlStorage, n: int, rounds: int) -> None:
+    """Time the parts of chapi's SQLite read separately (median of ``rounds``)."""
+    import gc
+
+    rows = make_rows(n, uuid.uuid4(), uuid.uuid4())
+    adapter_run(storage, rows)
+    spec_id, project_id = rows[0].spec_id, rows[0].project_id
+    dialect = storage.engine.dialect
+    compiled = catalog_query(spec_id, project_id).compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True}
+    )
+    conn = sqlite3.connect(path)
+    reference = f"SELECT {COLUMNS} FROM endpoint_catalog WHERE spec_id = ? {ORDER}"
+    raw = conn.execute(str(compiled)).fetchall()
+    assert len(raw) == n
+
+    def paused(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> None:
+            gc.disable()
+            try:
+                fn()
+            finally:
+                gc.enable()
+                gc.collect(0)  # the young objects are swept once, inside the timing
+
+        return run
+
+    parts: dict[str, Callable[[], Any]] = {
+        "driver fetch, the reference": lambda: conn.execute(
+            reference, (spec_id.hex,)
+        ).fetchall(),
+        "adapter's query, fetched by sqlite3": lambda: conn.execute(
+            str(compiled)
+        ).fetchall(),
+        "converting its rows to Endpoint objects": paused(
+            lambda: EndpointReader(dialect, spec_id, project_id).read(raw)
+        ),
+        "floor: building Endpoint objects only": paused(lambda: _bare_objects(raw)),
+    }
+    times: dict[str, list[float]] = {label: [] for label in parts}
+    for _ in range(rounds):
+        for label, fn in parts.items():
+            times[label].append(timed(fn))
+    conn.close()
+    base = statistics.median(times["driver fetch, the reference"])
+    print("sqlite read, part by part (time / driver fetch):")
+    for label, values in times.items():
+        taken = statistics.median(values)
+        print(f"  {label:42} {taken * 1000:7.1f} ms   {taken / base:4.2f}x")
+
+
 def main() -> None:
     """Print the figures for SQLite, then PostgreSQL."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time the SQLite read's parts"
+    )
     args = parser.parse_args()
     n = args.rows
     print(
@@ -246,8 +322,10 @@ def main() -> None:
             n,
             args.rounds,
         )
-        storage.close()
         report("sqlite", n, ours, plain)
+        if args.breakdown:
+            sqlite_breakdown(Path(tmp) / "chapi.db", storage, n, max(args.rounds, 5))
+        storage.close()
 
     with temporary_database() as url:
         storage = SqlStorage(url.render_as_string(hide_password=False))
