@@ -116,3 +116,165 @@ def test_unusable_model_is_a_clear_error_kept_in_the_conversation(
     assert messages[1].content.startswith("No pack was generated")
     assert chapi.packs.list("pets") == []
     assert 1 < len(llm_server.received) <= 5
+
+
+def test_role_contexts_name_each_roles_operations_in_prompt_and_provenance(
+    chapi: Chapi, llm_server: FakeOpenAIServer
+) -> None:
+    """Each role's context lists the selected operations it concerns, stored and sent."""
+    # Arrange
+    llm_server.queue(card_text())
+
+    # Act
+    pack = chapi.packs.generate("pets", "smoke and crud tests for /pets")
+
+    # Assert
+    inputs = chapi.packs.get(pack.id).inputs
+    assert inputs is not None
+    contexts = inputs.role_contexts_json
+    assert set(contexts) == {"SMOKE", "CRUD"}
+    smoke = contexts["SMOKE"].split("Operations:\n", 1)[1].splitlines()
+    crud = contexts["CRUD"].split("Operations:\n", 1)[1].splitlines()
+    assert smoke == ["GET /pets", "GET /pets/{id}"]
+    assert set(crud) == {
+        "GET /pets",
+        "POST /pets",
+        "GET /pets/{id}",
+        "DELETE /pets/{id}",
+    }
+    prompt = llm_server.received[0].body["messages"][1]["content"]
+    assert "### CRUD\n\n" + contexts["CRUD"] in prompt
+    assert "### SMOKE\n\n" + contexts["SMOKE"] in prompt
+
+
+def _clear_llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "OPENAI_MODEL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_API_VERSION",
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_DEPLOYMENT",
+        "CHAPI_LLM_TIMEOUT",
+        "CHAPI_LLM_MAX_RETRIES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _facade_from_env(tmp_path: Path) -> Chapi:
+    facade = Chapi(
+        f"sqlite:///{tmp_path / 'env.db'}",
+        key_provider=FernetKeyProvider(generate_key()),
+    )
+    project = facade.projects.create("pets")
+    facade.specs.import_spec(project.id, PETSTORE)
+    return facade
+
+
+def test_openai_variables_drive_pack_generation(
+    llm_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With OPENAI_* set, the default facade asks that server, with that model and key."""
+    # Arrange
+    _clear_llm_env(monkeypatch)
+    monkeypatch.setenv("OPENAI_MODEL", "env-model")
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("CHAPI_LLM_TIMEOUT", "7")
+    llm_server.queue(card_text())
+
+    # Act
+    with _facade_from_env(tmp_path) as facade:
+        pack = facade.packs.generate("pets", "smoke tests for listing pets")
+        stored = facade.packs.get(pack.id)
+
+    # Assert
+    assert facade.llm is not None and facade.llm.timeout == 7.0
+    received = llm_server.received[0]
+    assert received.path == "/v1/chat/completions"
+    assert received.headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert received.body["model"] == "env-model"
+    assert stored.inputs is not None
+    assert (stored.inputs.selector_output_json or {})["generator"] == "llm:env-model"
+    assert [f.path for f in stored.files] == ["smoke/pets.json"]
+
+
+def test_max_retries_variable_bounds_the_repair_rounds(
+    llm_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CHAPI_LLM_MAX_RETRIES=1 means two answers at most, then a typed error."""
+    # Arrange
+    _clear_llm_env(monkeypatch)
+    monkeypatch.setenv("OPENAI_MODEL", "env-model")
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("CHAPI_LLM_MAX_RETRIES", "1")
+    llm_server.respond_with(lambda body: Reply("[1, 2]"))
+
+    # Act
+    with (
+        _facade_from_env(tmp_path) as facade,
+        pytest.raises(LLMError, match="answered unusably 2 times"),
+    ):
+        facade.packs.generate("pets", "smoke tests for listing pets")
+
+    # Assert
+    assert len(llm_server.received) == 2
+    assert "authorization" in llm_server.received[0].headers  # a placeholder key
+    assert TEST_KEY not in llm_server.received[0].headers["authorization"]
+
+
+def test_azure_variables_drive_pack_generation(
+    llm_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With AZURE_OPENAI_* set, packs come from the deployment path with an api-key header."""
+    # Arrange
+    _clear_llm_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", llm_server.root)
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "cards-deploy")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("OPENAI_API_VERSION", "2024-10-21")
+    llm_server.queue(card_text())
+
+    # Act
+    with _facade_from_env(tmp_path) as facade:
+        reply = facade.chat.ask(
+            facade.chat.start("pets", "azure").id, "smoke tests for listing pets"
+        )
+
+    # Assert
+    received = llm_server.received[0]
+    assert received.path == (
+        "/openai/deployments/cards-deploy/chat/completions?api-version=2024-10-21"
+    )
+    assert received.headers["api-key"] == TEST_KEY
+    assert "authorization" not in received.headers
+    payload = reply.message.card_payload or {}
+    assert payload["generator"] == "llm:cards-deploy"
+    assert reply.pack.status is PackStatus.FINALIZED
+    assert reply.pack.message_id == reply.message.id
+
+
+def test_endpoints_context_lists_the_selection_when_the_request_has_only_role_words(
+    chapi: Chapi, llm_server: FakeOpenAIServer
+) -> None:
+    """ "smoke tests" selects every operation, and the prompt lists each one."""
+    # Arrange
+    llm_server.queue(card_text())
+
+    # Act
+    pack = chapi.packs.generate("pets", "smoke tests")
+
+    # Assert
+    inputs = chapi.packs.get(pack.id).inputs
+    assert inputs is not None
+    listed = [line.split(" | ")[0] for line in inputs.endpoints_context.splitlines()]
+    assert sorted(listed) == [
+        "DELETE /pets/{id}",
+        "GET /pets",
+        "GET /pets/{id}",
+        "POST /pets",
+    ]
+    prompt = llm_server.received[0].body["messages"][1]["content"]
+    assert "## Endpoints\n\n" + inputs.endpoints_context + "\n" in prompt

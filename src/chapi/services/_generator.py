@@ -25,9 +25,16 @@ from ..generation.planner import Mode, plan_pack
 from ..generation.prompts import PROMPT_VERSION
 from ..generation.provenance import GENERATOR_VERSION, OFFLINE_GENERATOR, inputs_hash
 from ..rules import PackFile, RuleContext, validate_pack
-from ..specs import ApiModel
+from ..specs import ApiModel, Operation
 
-__all__ = ["ROLE_GUIDES", "Generated", "GenerationInputs", "Prepared", "prepare"]
+__all__ = [
+    "ROLE_GUIDES",
+    "Generated",
+    "GenerationInputs",
+    "Prepared",
+    "prepare",
+    "role_contexts_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +157,64 @@ def _prepare_offline(inputs: GenerationInputs, api: ApiModel) -> Prepared:
     return Prepared(inputs_hash=result.inputs_hash, produce=lambda: generated)
 
 
+def _collection(path: str) -> str:
+    """``/pets`` for ``/pets/{id}``; the path itself when it ends in a static segment."""
+    head, _, last = path.rstrip("/").rpartition("/")
+    return (head or "/") if last.startswith("{") else path
+
+
+def role_contexts_for(
+    api: ApiModel, operations: Sequence[str], roles: Sequence[str]
+) -> dict[str, str]:
+    """Per role, what it must check and the selected operations it concerns.
+
+    This is ``run_pack_inputs.role_contexts_json`` for an LLM pack and the
+    prompt's "Role contexts" section: the role's guide (:data:`ROLE_GUIDES`)
+    followed by the ``METHOD /path`` keys the role applies to, in selection
+    order: SMOKE the reads, AUTH the secured operations, CRUD the operations
+    of collections that have a create (``POST``), NEGATIVE the operations
+    with parameters or a request body. A custom role gets the whole
+    selection.
+    """
+    by_key = {op.key: op for op in api.operations}
+    selected = [by_key[k] for k in operations if k in by_key]
+    creates = {op.path for op in api.operations if op.method.upper() == "POST"}
+    wanted: dict[str, Callable[[Operation], bool]] = {
+        "SMOKE": lambda op: op.method.upper() == "GET",
+        "AUTH": lambda op: op.secured,
+        "CRUD": lambda op: _collection(op.path) in creates,
+        "NEGATIVE": lambda op: bool(op.parameters or op.request_body),
+    }
+    contexts: dict[str, str] = {}
+    for role in roles:
+        keep = wanted.get(role)
+        keys = [op.key for op in selected if keep is None or keep(op)]
+        guide = ROLE_GUIDES.get(role, "")
+        listed = "\n".join(keys) if keys else "(no selected operation fits this role)"
+        contexts[role] = (guide + "\n" if guide else "") + "Operations:\n" + listed
+    return contexts
+
+
+def _llm_context(
+    endpoints: Sequence[Endpoint], operations: Sequence[str], request: str
+) -> str:
+    """The compact endpoints context of the selected operations, most relevant first.
+
+    The selection is already ranked, so its lines are listed in that order
+    without searching again (a search for the request's words would drop
+    every line when they are only role words, such as "smoke tests"). With
+    nothing selected, the endpoints matching the request are listed, else
+    every endpoint, as far as the budget goes.
+    """
+    rank = {key: i for i, key in enumerate(operations)}
+    chosen = sorted((e for e in endpoints if e.key in rank), key=lambda e: rank[e.key])
+    if chosen:
+        return build_context(chosen, None, _CONTEXT_CHARS)
+    return build_context(endpoints, request, _CONTEXT_CHARS) or build_context(
+        endpoints, None, _CONTEXT_CHARS
+    )
+
+
 def _prepare_llm(
     inputs: GenerationInputs,
     api: ApiModel,
@@ -161,11 +226,9 @@ def _prepare_llm(
         api, inputs.request, allowed_ops=inputs.allowed_ops, env=inputs.env
     )
     allowed = list(normalize_allowed_ops(inputs.allowed_ops, inputs.env))
-    selected = set(intent.operations)
-    chosen = [e for e in endpoints if f"{e.method.value} {e.path}" in selected]
-    context = build_context(chosen or list(endpoints), inputs.request, _CONTEXT_CHARS)
+    context = _llm_context(endpoints, intent.operations, inputs.request)
     roles = [r.value for r in intent.roles]
-    role_contexts = {role: ROLE_GUIDES[role] for role in roles if role in ROLE_GUIDES}
+    role_contexts = role_contexts_for(api, intent.operations, roles)
     messages = llm.build_messages(
         inputs.request,
         api=api,
