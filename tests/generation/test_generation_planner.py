@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,60 @@ def test_rebuilding_is_byte_identical(mode: str) -> None:
     ]
     assert first.inputs_hash == second.inputs_hash
     assert first.card.digest() == second.card.digest()
+
+
+_DIGESTS = """
+import json, sys
+from pathlib import Path
+from chapi.errors import GenerationError
+from chapi.generation.planner import plan_pack
+from chapi.specs.normalize import to_api_model
+request = sys.argv[1]
+for name in sys.argv[2:]:
+    api = to_api_model(json.loads(Path(name).read_text("utf-8")))
+    for mode in ("json-ir", "bash-curl", "hybrid"):
+        try:
+            result = plan_pack(api, request, mode=mode)
+        except GenerationError:
+            print(name, mode, "refused")
+            continue
+        print(name, mode, result.inputs_hash, result.card.digest())
+"""
+
+
+def _digests_in_process(request: str) -> list[str]:
+    lines = []
+    for source in EXAMPLES:
+        api = to_api_model(json.loads(source.read_text("utf-8")))
+        for mode in ("json-ir", "bash-curl", "hybrid"):
+            try:
+                result = plan_pack(api, request, mode=mode)  # type: ignore[arg-type]
+            except GenerationError:
+                lines.append(f"{source} {mode} refused")
+                continue
+            lines.append(f"{source} {mode} {result.inputs_hash} {result.card.digest()}")
+    return lines
+
+
+@pytest.mark.parametrize("seed", ["0", "4242"])
+def test_rebuilding_in_another_process_gives_the_same_hashes(seed: str) -> None:
+    """A fresh interpreter with another hash seed plans every example to the same hashes.
+
+    Set and dict ordering of strings changes with ``PYTHONHASHSEED``; a
+    planner that leaked it into its output would differ here.
+    """
+    expected = _digests_in_process(REQUEST)
+    done = subprocess.run(
+        [sys.executable, "-c", _DIGESTS, REQUEST, *map(str, EXAMPLES)],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == expected
 
 
 def test_inputs_hash_follows_every_input() -> None:
@@ -203,7 +258,7 @@ def test_nothing_to_test_is_refused() -> None:
         plan(petstore(), "smoke tests for /nowhere")
 
 
-@pytest.mark.parametrize("mode", ["json-ir", "bash-curl"])
+@pytest.mark.parametrize("mode", ["json-ir", "bash-curl", "hybrid"])
 def test_generated_pack_passes_against_the_demo_api(mode: str) -> None:
     """The planned pack for chapi's demo API runs green with the runner, json-ir and bash alike."""
     api = to_api_model(openapi_document())

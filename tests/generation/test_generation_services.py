@@ -192,6 +192,10 @@ def test_pack_moves_from_draft_to_finalized_to_expired(chapi: Chapi) -> None:
     assert fresh.id not in {draft.id, same_draft_again.id}
     assert fresh.status is PackStatus.FINALIZED
     assert fresh.inputs_hash == draft.inputs_hash
+    assert fresh.card_hash == draft.card_hash  # rebuilt byte for byte
+    assert [(f.path, f.content) for f in chapi.packs.files(fresh.id)] == [
+        (f.path, f.content) for f in chapi.packs.files(draft.id)
+    ]
 
 
 def test_export_writes_a_folder_and_a_zip(chapi: Chapi, tmp_path: Path) -> None:
