@@ -470,3 +470,199 @@ def test_missing_file() -> None:
     """A missing path is a SpecLoadError naming the path."""
     with pytest.raises(SpecLoadError, match="cannot read"):
         load_document(Path("/nonexistent/api.yaml"))
+
+
+# ---------------------------------------------------------------- JSON data only
+
+_YAML_WITH_NATIVE_TYPES = """\
+openapi: 3.0.3
+info: {title: Dates, version: 2021-01-01}
+paths:
+  /events:
+    get:
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              example: {day: 2020-05-05, at: 2020-05-05T10:00:00Z, flags: {true: 1, null: 2}}
+        404: {description: missing}
+"""
+
+
+def test_yaml_native_types_become_json_types() -> None:
+    """Unquoted status codes, dates and boolean or null keys load as JSON text."""
+    loaded = load_document(_YAML_WITH_NATIVE_TYPES)
+
+    responses = loaded.document["paths"]["/events"]["get"]["responses"]
+    assert list(responses) == ["200", "404"]
+    assert loaded.document["info"]["version"] == "2021-01-01"
+    example = responses["200"]["content"]["application/json"]["example"]
+    assert example == {
+        "day": "2020-05-05",
+        "at": "2020-05-05T10:00:00+00:00",
+        "flags": {"true": 1, "null": 2},
+    }
+    assert json.loads(json.dumps(loaded.document)) == loaded.document
+
+
+def test_yaml_native_types_import_with_their_status_codes() -> None:
+    """Such a YAML document validates, and its rows name the unquoted status code."""
+    prepared = prepare_import(_YAML_WITH_NATIVE_TYPES)
+
+    assert prepared.version == "2021-01-01"
+    assert prepared.warnings == []
+    assert [r["success_content"] for r in prepared.rows] == ["200:application/json"]
+
+
+def test_dict_source_with_native_types_is_converted_not_changed() -> None:
+    """A caller's dict with integer keys and dates is read as JSON; the dict is kept."""
+    import datetime
+
+    original = _api(
+        {"/a": {"get": {"responses": {200: {"description": "ok"}}}}},
+        info={"title": "t", "version": datetime.date(2024, 2, 29)},
+    )
+
+    loaded = load_document(original)
+
+    assert loaded.document["info"]["version"] == "2024-02-29"
+    assert list(loaded.document["paths"]["/a"]["get"]["responses"]) == ["200"]
+    assert list(original["paths"]["/a"]["get"]["responses"]) == [200]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('{"openapi": "3.0.3", "x": [1, NaN]}', r"number nan, .* \(at /x/1\)"),
+        ('{"openapi": "3.0.3", "x": {"y": -Infinity}}', r"number -inf, .* \(at /x/y\)"),
+        ('{"openapi": "3.0.3", "x": 1e400}', r"number inf, .* \(at /x\)"),
+        ("openapi: 3.0.3\nx: {max: .inf}\n", r"number inf, .* \(at /x/max\)"),
+        (_api(x=float("nan")), r"number nan, .* \(at /x\)"),
+        ('{"x": 1' + "0" * 5000 + "}", "could not be read as JSON: Exceeds the limit"),
+        ("openapi: 3.0.3\nx: !!binary aGVsbG8=\n", r"bytes value at /x"),
+        ("openapi: 3.0.3\nx: !!set {a, b}\n", r"set value at /x"),
+        (_api(x={b"k": 1}), r"bytes mapping key at /x"),
+        (_api(x=object()), r"object value at /x"),
+    ],
+    ids=[
+        "json-nan",
+        "json-infinity",
+        "json-overflow",
+        "yaml-inf",
+        "dict-nan",
+        "json-huge-int",
+        "yaml-binary",
+        "yaml-set",
+        "dict-bytes-key",
+        "dict-object",
+    ],
+)
+def test_values_json_cannot_hold_are_refused(source: Any, message: str) -> None:
+    """Non-finite numbers, over-long integers, bytes, sets and objects are named and refused."""
+    with pytest.raises(SpecLoadError, match=message):
+        load_document(source)
+
+
+def test_nul_in_a_key_is_located() -> None:
+    """A NUL character in a mapping key is refused with the key's pointer."""
+    with pytest.raises(
+        SpecLoadError, match=r"NUL character .* key at '/paths/~1a\\x00'"
+    ):
+        load_document('{"openapi": "3.0.3", "paths": {"/a\\u0000": {}}}')
+
+
+def test_dict_that_contains_itself_is_refused() -> None:
+    """A dict source holding itself is refused at once instead of looping forever."""
+    import threading
+
+    document = _api()
+    document["paths"]["/a"] = {"x-loop": document}
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            load_document(document)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+
+    assert outcome, "load_document did not return within 10 s"
+    assert isinstance(outcome[0], SpecLoadError)
+    assert "contains itself at /paths/~1a/x-loop" in str(outcome[0])
+
+
+# ---------------------------------------------------------------- network bounds
+
+
+class _DripHandler(BaseHTTPRequestHandler):
+    """Sends a valid document one byte at a time, each byte well within a read timeout."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
+
+    def do_GET(self) -> None:
+        """Drip ``_api()`` as JSON, or redirect ``/private`` to a private address."""
+        try:
+            if self.path == "/private":
+                self.send_response(302)
+                self.send_header("Location", "http://10.0.0.1/schema.json")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = json.dumps(_api()).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.02)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def drip_server() -> Iterator[str]:
+    """A loopback server whose document arrives a byte every 20 ms."""
+    with loopback_server(_DripHandler) as url:
+        yield url
+
+
+def test_timeout_bounds_the_whole_download(drip_server: str) -> None:
+    """A server trickling bytes faster than the read timeout still hits the timeout."""
+    started = time.monotonic()
+
+    with pytest.raises(SpecLoadError, match=r"took longer than 0.5 s"):
+        load_document(drip_server + "/api.json", limits=Limits(timeout=0.5))
+
+    assert time.monotonic() - started < 1.5 * 0.5 + 0.5
+
+
+def test_remote_ref_redirected_to_private_address_is_refused(
+    drip_server: str,
+) -> None:
+    """Each redirect of a remote reference is checked; a hop to 10.0.0.1 is refused."""
+    with pytest.raises(SpecLoadError, match=r"internal address \(10.0.0.1\)"):
+        load_document(_ref_api(f"{drip_server}/private"), allow_remote=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://100.64.0.1/a.json",
+        "http://[::ffff:10.0.0.1]/a.json",
+        "http://0.0.0.0/a.json",
+        "http://192.168.1.1/a.json",
+        "http://[fd00::1]/a.json",
+    ],
+    ids=["shared-address-space", "ipv4-mapped", "unspecified", "private", "ula"],
+)
+def test_more_internal_addresses_refused(url: str) -> None:
+    """Shared address space, IPv4-mapped private, unspecified and ULA hosts are refused."""
+    with pytest.raises(SpecLoadError, match="internal address"):
+        load_document(_ref_api(url), allow_remote=True)

@@ -1,8 +1,14 @@
 """Loading an API description from a path, URL, dict, text or bytes.
 
 The loader reads JSON or YAML, refuses hostile input (oversized documents,
-YAML alias bombs, deep nesting, undecodable bytes) and bundles every external
-``$ref`` into the document, so the result only holds local references.
+YAML alias bombs, deep nesting, undecodable bytes, a dict that contains
+itself) and bundles every external ``$ref`` into the document, so the result
+only holds local references.
+
+The result holds JSON types only, as it is validated and stored as JSON: what
+YAML adds is converted (unquoted ``200:`` keys become ``"200"``, dates and
+timestamps ISO 8601 text), and numbers JSON cannot hold (``NaN``,
+``Infinity``, ``.inf``, ``1e400``) are refused.
 
 External references are confined:
 
@@ -25,11 +31,14 @@ and the connection (rebinding) is not detected.
 from __future__ import annotations
 
 import copy
+import datetime
 import ipaddress
 import json
 import logging
+import math
 import re
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -69,7 +78,8 @@ class Limits:
         max_yaml_aliases: most alias uses in one YAML document.
         max_depth: deepest nesting of objects and arrays accepted.
         max_external_documents: most distinct external documents bundled.
-        timeout: seconds allowed for each HTTP request.
+        timeout: seconds allowed for fetching one document over HTTP, redirects
+            and the whole body included.
         max_redirects: redirects followed for each HTTP request.
     """
 
@@ -131,34 +141,68 @@ def _decode(data: bytes, where: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _check_text(text: str, where: str) -> None:
-    """Refuse text no database can store: NUL characters and lone surrogates."""
+def _text_problem(text: str) -> str | None:
+    """What makes ``text`` unstorable: a NUL character or a lone surrogate."""
     if "\x00" in text:
-        raise SpecLoadError(
-            f"{where} contains a NUL character (\\u0000), which cannot be stored"
-        )
+        return "a NUL character (\\u0000), which cannot be stored"
     if not text.isascii() and _SURROGATE.search(text):
-        raise SpecLoadError(
-            f"{where} contains a lone surrogate (\\ud800-\\udfff), which is not "
-            "valid Unicode text"
-        )
+        return "a lone surrogate (\\ud800-\\udfff), which is not valid Unicode text"
+    return None
+
+
+def _locate(root: Any, target: Any) -> str:
+    """The JSON Pointer of ``target`` (a value or a mapping key) in ``root``.
+
+    Only called once a problem was found, to name where it is.
+    """
+    stack: list[tuple[Any, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, pointer = stack.pop()
+        if node is target:
+            return pointer or "/"
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+        if isinstance(node, dict):
+            for key, value in node.items():
+                at = f"{pointer}/{_escape(str(key))}"
+                if key is target:
+                    return at
+                stack.append((value, at))
+        elif isinstance(node, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node))
+    return "/"
 
 
 def _check_depth(value: Any, limit: int, where: str) -> None:
-    """Refuse nesting deeper than ``limit`` and strings that cannot be stored."""
+    """Refuse nesting deeper than ``limit`` and values that cannot be stored.
+
+    Strings (keys included) may hold no NUL character or lone surrogate;
+    numbers must be finite (JSON has no ``NaN`` or ``Infinity``). Shared
+    containers are visited once, so a container holding itself does not loop
+    here. Errors name the JSON Pointer of the offending value.
+    """
     stack: list[tuple[Any, int]] = [(value, 1)]
     seen: set[int] = set()
     while stack:
         node, depth = stack.pop()
         if depth > limit:
             raise SpecLoadError(f"{where} is nested deeper than {limit} levels")
+        problem: str | None = None
         if isinstance(node, dict):
             if id(node) in seen:
                 continue
             seen.add(id(node))
             for key in node:
                 if isinstance(key, str):
-                    _check_text(key, where)
+                    problem = _text_problem(key)
+                    if problem is not None:
+                        raise SpecLoadError(
+                            f"{where} contains {problem} (in a key at "
+                            f"{_locate(value, key)!r})"
+                        )
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             if id(node) in seen:
@@ -166,7 +210,94 @@ def _check_depth(value: Any, limit: int, where: str) -> None:
             seen.add(id(node))
             stack.extend((v, depth + 1) for v in node)
         elif isinstance(node, str):
-            _check_text(node, where)
+            problem = _text_problem(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            problem = f"the number {node!r}, which JSON cannot represent"
+        if problem is not None:
+            raise SpecLoadError(
+                f"{where} contains {problem} (at {_locate(value, node)})"
+            )
+
+
+def _pointer_of(trail: list[str]) -> str:
+    return "/" + "/".join(_escape(part) for part in trail)
+
+
+def _json_key(key: Any, where: str, trail: list[str]) -> str:
+    """A mapping key as JSON text would spell it (YAML allows ``200:`` unquoted)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float) and math.isfinite(key):
+        return repr(key)
+    if isinstance(key, datetime.date):
+        return key.isoformat()
+    raise SpecLoadError(
+        f"{where} has a {type(key).__name__} mapping key at {_pointer_of(trail)}, "
+        "which JSON cannot represent"
+    )
+
+
+def _to_json_data(value: Any, where: str) -> Any:
+    """A copy of ``value`` made only of JSON types.
+
+    YAML (and a caller's dict) may hold what JSON cannot: integer, boolean or
+    null mapping keys become their JSON spelling (``200`` -> ``"200"``), dates
+    and timestamps their ISO 8601 text, tuples lists. Other types (bytes,
+    sets, arbitrary objects) and a container that holds itself are refused.
+    Shared containers (YAML aliases) stay shared in the copy. Keys that become
+    equal (``200`` and ``"200"``) keep the later value, as duplicate keys do.
+    The caller bounds the depth first (:func:`_check_depth`).
+    """
+    done: dict[int, Any] = {}
+    active: set[int] = set()
+    trail: list[str] = []
+
+    def convert(node: Any) -> Any:
+        if node is None or isinstance(node, (str, int, float)):
+            return node
+        if isinstance(node, datetime.date):
+            return node.isoformat()
+        if not isinstance(node, (dict, list, tuple)):
+            raise SpecLoadError(
+                f"{where} holds a {type(node).__name__} value at "
+                f"{_pointer_of(trail)}, which JSON cannot represent"
+            )
+        key = id(node)
+        if key in done:
+            return done[key]
+        if key in active:
+            raise SpecLoadError(
+                f"{where} contains itself at {_pointer_of(trail)} (a cycle)"
+            )
+        active.add(key)
+        out: Any
+        if isinstance(node, dict):
+            out = {}
+            for name, item in node.items():
+                text = _json_key(name, where, trail)
+                trail.append(text)
+                out[text] = convert(item)
+                trail.pop()
+        else:
+            out = []
+            for i, item in enumerate(node):
+                trail.append(str(i))
+                out.append(convert(item))
+                trail.pop()
+        active.discard(key)
+        done[key] = out
+        return out
+
+    try:
+        return convert(value)
+    except RecursionError:
+        raise SpecLoadError(f"{where} is nested too deeply to read") from None
 
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -264,13 +395,22 @@ def parse_text(
         if stripped.startswith(("{", "[")):
             try:
                 value = json.loads(text)
+                from_yaml = False
             except json.JSONDecodeError:
                 value = _parse_yaml(text, where, limits)
+                from_yaml = True
+            except ValueError as exc:  # e.g. an integer over Python's digit limit
+                raise SpecLoadError(
+                    f"{where} could not be read as JSON: {exc}"
+                ) from None
         else:
             value = _parse_yaml(text, where, limits)
+            from_yaml = True
     except RecursionError:
         raise SpecLoadError(f"{where} is nested too deeply to parse") from None
     _check_depth(value, limits.max_depth, where)
+    if from_yaml:
+        value = _to_json_data(value, where)
 
     return value
 
@@ -304,8 +444,28 @@ def _parse_yaml(text: str, where: str, limits: Limits) -> Any:
 # ------------------------------------------------------------------ fetching
 
 
+def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for addresses a remote reference may not reach (loopback excepted)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        not address.is_global
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
 def _check_remote_host(url: str, where: str) -> None:
-    """Refuse URLs whose host resolves to a private or otherwise internal address."""
+    """Refuse URLs whose host resolves to a private or otherwise internal address.
+
+    Loopback is allowed (a local development server); everything else that is
+    not globally routable is refused: private ranges, shared address space
+    (100.64.0.0/10), link-local (cloud metadata), multicast, reserved and
+    unspecified addresses, also when written as IPv4-mapped IPv6.
+    """
     host = urlsplit(url).hostname
     if not host:
         raise SpecLoadError(f"{where}: URL {url!r} has no host")
@@ -315,15 +475,12 @@ def _check_remote_host(url: str, where: str) -> None:
         raise SpecLoadError(f"{where}: cannot resolve host {host!r} ({exc})") from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address.is_loopback:
+        mapped = (
+            address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        )
+        if address.is_loopback or (mapped is not None and mapped.is_loopback):
             continue
-        if (
-            address.is_private
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
+        if _is_internal(address):
             raise SpecLoadError(
                 f"{where}: refused URL {url!r}: host {host!r} is an internal "
                 f"address ({address})"
@@ -331,7 +488,23 @@ def _check_remote_host(url: str, where: str) -> None:
 
 
 def _fetch(url: str, limits: Limits, where: str, *, check_hosts: bool) -> bytes:
+    """GET ``url`` within the limits; ``limits.timeout`` bounds the whole fetch.
+
+    httpx applies the timeout to each connect and each read; a server that
+    answers a byte at a time would never trip it, so the elapsed time is also
+    checked after every chunk and each request gets only what is left.
+    """
     current = url
+    deadline = time.monotonic() + limits.timeout
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SpecLoadError(
+                f"{where}: GET {current} took longer than {limits.timeout:g} s"
+            )
+        return left
+
     with httpx.Client(timeout=limits.timeout, follow_redirects=False) as client:
         for _ in range(limits.max_redirects + 1):
             if urlsplit(current).scheme not in ("http", "https"):
@@ -339,7 +512,7 @@ def _fetch(url: str, limits: Limits, where: str, *, check_hosts: bool) -> bytes:
             if check_hosts:
                 _check_remote_host(current, where)
             try:
-                with client.stream("GET", current) as response:
+                with client.stream("GET", current, timeout=remaining()) as response:
                     if response.is_redirect:
                         current = urljoin(current, response.headers.get("location", ""))
                         continue
@@ -357,6 +530,7 @@ def _fetch(url: str, limits: Limits, where: str, *, check_hosts: bool) -> bytes:
                                 f"{limits.max_bytes} bytes"
                             )
                         chunks.append(chunk)
+                        remaining()
                     return b"".join(chunks)
             except httpx.HTTPError as exc:
                 raise SpecLoadError(f"{where}: GET {current} failed: {exc}") from None
@@ -594,7 +768,7 @@ def load_document(
     if isinstance(source, dict):
         where = "document"
         _check_depth(source, limits.max_depth, where)
-        document: Any = copy.deepcopy(source)
+        document: Any = _to_json_data(source, where)
     elif isinstance(source, (bytes, bytearray)):
         where = "document"
         if len(source) > limits.max_bytes:
