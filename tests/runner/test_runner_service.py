@@ -117,12 +117,23 @@ def test_history_is_newest_first_and_per_pack(
 def test_run_is_queued_then_running_before_requests(
     chapi: Chapi, flow: dict[str, Any], storage: SqlStorage
 ) -> None:
-    """The run row exists, running, when the first event arrives."""
+    """The run is written queued, then running, before the first event; then passed."""
     pack = chapi.packs.generate(flow["project"].id, "smoke tests for pets")
     statuses: list[RunStatus] = []
+    writes: list[str] = []
+    values = {s.value for s in RunStatus}
+
+    def watch(
+        conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        words = statement.split()
+        if words[0] in ("INSERT", "UPDATE") and "runs" in (words[1], words[2]):
+            found = params.values() if isinstance(params, dict) else params
+            writes.extend(f"{words[0]} {v}" for v in found if v in values)
 
     def look(event: Event) -> None:
         if isinstance(event, RunStarted):
+            writes.append("RunStarted")
             with storage.engine.connect() as conn:
                 row = conn.execute(
                     sa.text("SELECT status FROM runs WHERE runpack_id = :p"),
@@ -130,9 +141,19 @@ def test_run_is_queued_then_running_before_requests(
                 ).one()
             statuses.append(RunStatus(row[0]))
 
-    chapi.runs.execute(pack.id, "local", on_event=look)
+    sa.event.listen(storage.engine, "before_cursor_execute", watch)
+    try:
+        chapi.runs.execute(pack.id, "local", on_event=look)
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", watch)
 
     assert statuses == [RunStatus.RUNNING]
+    assert writes == [
+        "INSERT queued",
+        "UPDATE running",
+        "RunStarted",
+        "UPDATE passed",
+    ]
 
 
 def test_a_draft_pack_is_refused_unless_forced(

@@ -192,12 +192,14 @@ class RunService:
             uow.commit()
         logger.info("run %s queued: pack %s on %s", run.id, record.id, environment.name)
 
-        run.start()
-        self._save(run)
         recorder = _Recorder()
         consumers = _consumers(on_event, progress, recorder)
         outcome: RunOutcome | None = None
         try:
+            # Inside the try, so an interrupt between the two writes still
+            # leaves a finished run rather than a queued one.
+            run.start()
+            self._save(run)
             outcome = execute_pack(
                 record.files,
                 api=api,
