@@ -173,3 +173,85 @@ def test_card_payload_must_match_card_type() -> None:
             content="x",
             card_type="plan",
         )
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused"),
+    [
+        ([], d.RunStatus.PASSED),  # queued cannot pass without running
+        ([d.RunStatus.RUNNING], d.RunStatus.QUEUED),
+        ([d.RunStatus.RUNNING, d.RunStatus.PASSED], d.RunStatus.RUNNING),
+        ([d.RunStatus.RUNNING, d.RunStatus.FAILED], d.RunStatus.PASSED),
+        ([d.RunStatus.FAILED], "queued"),
+    ],
+)
+def test_assigning_a_run_status_follows_the_state_machine(
+    moves: list[d.RunStatus], refused: str
+) -> None:
+    """Plain assignment cannot move a run backwards or skip running."""
+    run = make_run()
+    for status in moves:
+        run.status = status
+
+    with pytest.raises(InvalidStateError, match="cannot go from"):
+        run.status = refused  # type: ignore[assignment]
+
+    assert run.status is (moves[-1] if moves else d.RunStatus.QUEUED)
+
+
+def test_assigning_an_unknown_run_status_is_a_validation_error() -> None:
+    """A value outside the enum is refused by validation, not by the state machine."""
+    run = make_run()
+
+    with pytest.raises(pydantic.ValidationError):
+        run.status = "paused"  # type: ignore[assignment]
+
+
+def failing_pack() -> d.RunPack:
+    pack = make_pack()
+    pack.replace_validations(
+        [
+            d.RunPackValidation(
+                runpack_id=pack.id, file_path="tests/a.json", rule="R", passed=False
+            )
+        ]
+    )
+    return pack
+
+
+def test_assigning_finalized_cannot_skip_the_validation_check() -> None:
+    """status = finalized on a pack with a failed validation is refused."""
+    pack = failing_pack()
+
+    with pytest.raises(InvalidStateError, match="failed validations"):
+        pack.status = d.PackStatus.FINALIZED
+
+    assert pack.status is d.PackStatus.DRAFT
+
+
+def test_pack_status_never_goes_back() -> None:
+    """A finalized pack cannot become a draft; an expired one stays expired."""
+    pack = make_pack()
+    pack.finalize(now=NOW)
+
+    with pytest.raises(InvalidStateError, match="finalized to draft"):
+        pack.status = d.PackStatus.DRAFT
+    pack.expire()
+    with pytest.raises(InvalidStateError, match="expired to finalized"):
+        pack.status = d.PackStatus.FINALIZED
+
+
+def test_stored_values_cannot_describe_an_unforced_failing_finalized_pack() -> None:
+    """Building a finalized pack with failed rows needs the forced-finalize record."""
+    pack = failing_pack()
+    data = pack.model_dump(exclude={"files_count", "files"})
+    data["status"] = "finalized"
+
+    with pytest.raises(InvalidStateError, match="forced finalization"):
+        d.RunPack.model_validate(data)
+
+    pack.finalize(now=NOW, force=True, reason="checked by hand")
+    rebuilt = d.RunPack.model_validate(
+        pack.model_dump(exclude={"files_count", "files"})
+    )
+    assert rebuilt.status is d.PackStatus.FINALIZED

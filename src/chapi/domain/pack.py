@@ -23,6 +23,13 @@ __all__ = [
 FORCED_RULE = "ForcedFinalize"
 """The rule name of the validation row that records a forced finalization."""
 
+_NEXT: dict[PackStatus, tuple[PackStatus, ...]] = {
+    PackStatus.DRAFT: (PackStatus.FINALIZED, PackStatus.EXPIRED),
+    PackStatus.FINALIZED: (PackStatus.EXPIRED,),
+    PackStatus.EXPIRED: (),
+}
+_STATUSES = frozenset(s.value for s in PackStatus)
+
 
 class RunPackFile(Entity):
     """One file of a pack, with the role it plays (AUTH, SMOKE, CRUD, ...)."""
@@ -73,9 +80,11 @@ class RunPackValidation(Entity):
 class RunPack(Entity):
     """A cacheable bundle of generated test files.
 
-    Moves draft → finalized → expired. A pack with a failed validation cannot
-    be finalized unless forced, and a forced finalization is recorded as a
-    validation row with the reason.
+    Moves draft → finalized → expired (a draft may also expire) and never
+    back. A pack with a failed validation cannot be finalized unless forced,
+    and a forced finalization is recorded as a validation row with the reason.
+    Both rules hold for plain assignment of ``status`` and for a pack built
+    from stored values, not only for :meth:`finalize` and :meth:`expire`.
     """
 
     project_id: uuid.UUID
@@ -92,6 +101,23 @@ class RunPack(Entity):
     files: list[RunPackFile] = Field(default_factory=list)
     inputs: RunPackInputs | None = None
     validations: list[RunPackValidation] = Field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # checked before the value is set: a refused assignment changes nothing
+        if name == "status" and isinstance(value, str) and value in _STATUSES:
+            target = PackStatus(value)
+            if target not in _NEXT[self.status]:
+                raise InvalidStateError(
+                    f"pack {self.id} cannot go from {self.status.value} to {target.value}"
+                )
+            _check_finalized(self.id, target, self.validations)
+        elif name == "validations" and isinstance(value, list):
+            _check_finalized(self.id, self.status, value)
+        super().__setattr__(name, value)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Refuse a pack built as finalized despite unforced failed validations."""
+        _check_finalized(self.id, self.status, self.validations)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -174,3 +200,17 @@ class RunPack(Entity):
             raise InvalidStateError(
                 f"cannot {action} pack {self.id}: it is {self.status.value}, not draft"
             )
+
+
+def _check_finalized(
+    pack_id: uuid.UUID, status: PackStatus, validations: list[Any]
+) -> None:
+    """A finalized pack has no failed validation unless a forced finalization is recorded."""
+    if status is not PackStatus.FINALIZED:
+        return
+    rows = [v for v in validations if isinstance(v, RunPackValidation)]
+    if any(not v.passed for v in rows) and not any(v.rule == FORCED_RULE for v in rows):
+        raise InvalidStateError(
+            f"pack {pack_id} is finalized but has failed validations "
+            "and no record of a forced finalization"
+        )

@@ -20,6 +20,7 @@ _NEXT: dict[RunStatus, tuple[RunStatus, ...]] = {
     RunStatus.PASSED: (),
     RunStatus.FAILED: (),
 }
+_STATUSES = frozenset(s.value for s in RunStatus)
 
 
 class Artifact(Entity):
@@ -49,11 +50,17 @@ class Run(Entity):
     completed_at: UtcDatetime | None = None
     artifacts: list[Artifact] = Field(default_factory=list)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # the state machine holds for plain assignment too, not only the methods
+        if name == "status" and isinstance(value, str) and value in _STATUSES:
+            target = RunStatus(value)
+            if target not in _NEXT[self.status]:
+                raise InvalidStateError(
+                    f"run {self.id} cannot go from {self.status.value} to {target.value}"
+                )
+        super().__setattr__(name, value)
+
     def _move(self, target: RunStatus) -> None:
-        if target not in _NEXT[self.status]:
-            raise InvalidStateError(
-                f"run {self.id} cannot go from {self.status.value} to {target.value}"
-            )
         self.status = target
 
     def start(self) -> None:
