@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from chapi import domain as d
 from chapi.errors import ConflictError, NotFoundError, StorageError
 from chapi.storage import SqlStorage
+from chapi.storage.tables import metadata
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -435,3 +438,116 @@ def test_postgres_schema_matches_reference_types(
         "environments_project_id_name_key",
         "run_pack_inputs_runpack_id_key",
     } <= indexes
+
+
+def populate_every_table(storage: SqlStorage, project: d.Project) -> dict[str, Any]:
+    """One row or more in each of the fifteen tables, all owned by ``project``."""
+    spec = make_spec(storage, project)
+    talk = d.Conversation(project_id=project.id, title="t", created_at=at(0))
+    message = talk.add_message(d.MessageRole.USER, "hi", now=at(1))
+    pack = d.RunPack(
+        project_id=project.id,
+        mode=d.PackMode.JSON_IR,
+        conversation_id=talk.id,
+        message_id=message.id,
+        created_at=at(2),
+    )
+    pack.add_file("tests/a.json", "{}", "SMOKE", now=at(2))
+    pack.inputs = d.RunPackInputs(runpack_id=pack.id, allowed_ops=["GET"])
+    pack.replace_validations(
+        [
+            d.RunPackValidation(
+                runpack_id=pack.id, file_path="tests/a.json", rule="R", passed=True
+            )
+        ]
+    )
+    run = d.Run(
+        project_id=project.id,
+        env_id=project.environments[0].id,
+        runpack_id=pack.id,
+        created_at=at(3),
+    )
+    run.add_artifact("results.json", "{}", now=at(3))
+    with storage.unit_of_work() as uow:
+        uow.conversations.add(talk)
+        uow.packs.add(pack)
+        uow.runs.add(run)
+        uow.policies.add(d.Policy(project_id=project.id, type="require-auth"))
+        uow.integrations.add(
+            d.GitHubIntegration(project_id=project.id, installation_id="1", repo="a/b")
+        )
+        uow.discoveries.add(
+            d.EndpointDiscovery(
+                project_id=project.id,
+                code_snippet="x",
+                detected_path="/x",
+                detected_method="GET",
+            )
+        )
+        uow.commit()
+    return {"spec": spec, "talk": talk, "message": message, "pack": pack, "run": run}
+
+
+def row_counts(storage: SqlStorage) -> dict[str, int]:
+    with storage.engine.connect() as conn:
+        return {
+            table.name: conn.execute(
+                sa.select(sa.func.count()).select_from(table)
+            ).scalar_one()
+            for table in metadata.sorted_tables
+        }
+
+
+def test_project_delete_cascades_through_every_table(storage: SqlStorage) -> None:
+    """Deleting a project leaves no row of it in any table; other projects stay whole."""
+    doomed = make_project(storage, "doomed")
+    kept = make_project(storage, "kept")
+    populate_every_table(storage, doomed)
+    populate_every_table(storage, kept)
+    before = row_counts(storage)
+    assert len(before) == 15 and all(n > 0 for n in before.values())
+
+    with storage.unit_of_work() as uow:
+        uow.projects.delete(doomed.id)
+        uow.commit()
+
+    after = row_counts(storage)
+    assert after == {name: n // 2 for name, n in before.items()}
+
+
+def test_set_null_links_keep_history(storage: SqlStorage) -> None:
+    """Deleting a pack keeps its runs; deleting a chat keeps the packs it produced."""
+    project = make_project(storage)
+    made = populate_every_table(storage, project)
+    pack, run, talk = made["pack"], made["run"], made["talk"]
+
+    with storage.unit_of_work() as uow:
+        uow.conversations.delete(talk.id)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        kept_pack = uow.packs.get(pack.id)
+        uow.packs.delete(pack.id)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        kept_run = uow.runs.get(run.id)
+
+    assert kept_pack.conversation_id is None and kept_pack.message_id is None
+    assert kept_pack.files == pack.files
+    assert kept_run.runpack_id is None
+    assert kept_run.artifacts == run.artifacts
+
+
+def test_deleting_a_spec_removes_only_its_catalog(storage: SqlStorage) -> None:
+    """A spec's catalog rows go with it; another version's rows stay."""
+    project = make_project(storage)
+    old, new = make_spec(storage, project, "1"), make_spec(storage, project, "2")
+
+    with storage.unit_of_work() as uow:
+        uow.specs.delete(old.id)
+        uow.commit()
+
+    with storage.unit_of_work() as uow:
+        assert uow.specs.endpoints(old.id) == []
+        assert len(uow.specs.endpoints(new.id)) == 3
+        with pytest.raises(NotFoundError):
+            uow.specs.delete(old.id)
