@@ -101,15 +101,22 @@ def test_load_errors_are_spec_errors() -> None:
     assert isinstance(info.value, SpecError)
 
 
+# Values a caller's dict (or YAML) may hold: JSON types, and also what JSON
+# lacks (NaN and infinities, dates, integer and boolean keys).
 _values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
-    | st.floats(allow_nan=False)
+    | st.floats()
+    | st.dates()
     | st.text(max_size=8),
     lambda children: (
         st.lists(children, max_size=3)
-        | st.dictionaries(st.text(max_size=6), children, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=6) | st.integers(-1, 600) | st.booleans(),
+            children,
+            max_size=3,
+        )
     ),
     max_leaves=8,
 )

@@ -278,6 +278,12 @@ def _with_ref(ref: str) -> dict[str, Any]:
     )
 
 
+def _self_containing() -> dict[str, Any]:
+    document = _api()
+    document["paths"]["/a"]["x-self"] = document
+    return document
+
+
 HOSTILE: dict[str, tuple[Any, str]] = {
     "alias bomb": (_bomb(), "alias"),
     "traversal ref": (_with_ref("../../../etc/passwd"), "outside the document folder"),
@@ -300,6 +306,12 @@ HOSTILE: dict[str, tuple[Any, str]] = {
         "surrogate",
     ),
     "not an API description": ({"hello": "world"}, "not an API description"),
+    "NaN number": (
+        '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, '
+        '"paths": {}, "x-limit": NaN}',
+        r"number nan, which JSON cannot represent \(at /x-limit\)",
+    ),
+    "dict that contains itself": (_self_containing(), "contains itself"),
 }
 
 
@@ -316,6 +328,34 @@ def test_hostile_input_gives_a_clear_error_and_stores_nothing(
         chapi.specs.import_spec(project.id, source, base_dir=tmp_path)
 
     assert _stored(storage) == (0, 0)
+
+
+def test_yaml_native_types_are_stored_as_json(storage: SqlStorage) -> None:
+    """Unquoted status codes and dates in YAML import and read back as JSON text."""
+    chapi = _chapi(storage)
+    project = chapi.projects.create("yaml-types")
+    text = (
+        "openapi: 3.0.3\n"
+        "info: {title: t, version: 2024-02-29}\n"
+        "paths:\n"
+        "  /a:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        201:\n"
+        "          description: made\n"
+        "          content:\n"
+        "            application/json: {example: {day: 2024-03-01}}\n"
+    )
+
+    spec = chapi.specs.import_spec(project.id, text)
+
+    stored = chapi.specs.get(spec.id).raw_json
+    response = stored["paths"]["/a"]["get"]["responses"]["201"]
+    assert spec.version == "2024-02-29"
+    assert response["content"]["application/json"]["example"] == {"day": "2024-03-01"}
+    assert [r.success_content for r in chapi.specs.endpoints(project.id)] == [
+        "201:application/json"
+    ]
 
 
 def test_private_address_ref_refused_even_when_remote_allowed(
