@@ -28,6 +28,7 @@ from chapi.errors import (
     StorageError,
 )
 from chapi.security import FernetKeyProvider, generate_key
+from chapi.specs import Limits
 from chapi.storage import SqlStorage
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data/oas-examples"
@@ -356,6 +357,27 @@ def test_yaml_native_types_are_stored_as_json(storage: SqlStorage) -> None:
     assert [r.success_content for r in chapi.specs.endpoints(project.id)] == [
         "201:application/json"
     ]
+
+
+def test_limits_are_configurable_per_import(storage: SqlStorage) -> None:
+    """``limits=`` reaches the loader: tighter YAML and size bounds refuse, store nothing."""
+    chapi = _chapi(storage)
+    project = chapi.projects.create("limits")
+    text = (
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+        "x-ok: &ok {description: ok}\n"
+        "paths:\n  /a: {get: {responses: {'200': *ok}}}\n"
+        "  /b: {get: {responses: {'200': *ok}}}\n"
+    )
+
+    with pytest.raises(SpecLoadError, match="more than 1 YAML aliases"):
+        chapi.specs.import_spec(project.id, text, limits=Limits(max_yaml_aliases=1))
+    with pytest.raises(SpecLoadError, match="larger than 100 bytes"):
+        chapi.specs.import_spec(project.id, text, limits=Limits(max_bytes=100))
+    assert _stored(storage) == (0, 0)
+    spec = chapi.specs.import_spec(project.id, text, limits=Limits(max_yaml_aliases=2))
+
+    assert len(chapi.specs.endpoints(project.id, spec=spec.id)) == 2
 
 
 def test_private_address_ref_refused_even_when_remote_allowed(

@@ -91,6 +91,7 @@ class SpecService:
         allow_remote: bool = False,
         replace: bool = False,
         base_dir: str | Path | None = None,
+        limits: Limits | None = None,
     ) -> ApiSpec:
         """Import a description from a path, an http(s) URL, a dict, or JSON/YAML text.
 
@@ -104,6 +105,8 @@ class SpecService:
             allow_remote: follow ``http(s)`` references (never to internal addresses).
             replace: replace a stored spec of the same version instead of refusing.
             base_dir: where relative file references of a dict or text resolve.
+            limits: size, YAML alias and node, depth and network bounds for this
+                import; defaults to the service's (``chapi.specs.Limits()``).
 
         Raises:
             SpecLoadError: the document or a reference cannot be read or is refused.
@@ -116,7 +119,7 @@ class SpecService:
             allow_remote=allow_remote,
             version=version,
             base_dir=base_dir,
-            limits=self._limits,
+            limits=limits or self._limits,
         )
         now = self._clock()
         with self._storage.unit_of_work() as uow:
