@@ -96,6 +96,7 @@ def test_bash_sends_query_form_and_captured_values(tmp_path: Path) -> None:
             "PATH": os.environ["PATH"],
             "HOME": str(tmp_path),
             "BASE_URL": rec.base_url,
+            "TOKEN": "t0k",  # steps naming no operation use the document's scheme
         }
         done = subprocess.run(
             ["bash", "-c", script],
@@ -110,7 +111,8 @@ def test_bash_sends_query_form_and_captured_values(tmp_path: Path) -> None:
     assert done.stdout.splitlines() == ["1..2", "ok 1 - make", "ok 2 - use"], (
         done.stderr
     )
-    (m1, p1, _, b1), (m2, p2, h2, b2) = rec.requests
+    (m1, p1, h1, b1), (m2, p2, h2, b2) = rec.requests
+    assert h1["authorization"] == h2["authorization"] == "Bearer t0k"
     assert (m1, p1, b1) == ("POST", "/things?n=1&n=2&q=a%20b%26c", b"k=v%3D1%26x")
     assert (m2, p2) == ("PUT", "/things/1")
     assert (
@@ -135,6 +137,7 @@ def test_bash_skips_a_step_whose_capture_is_missing(tmp_path: Path) -> None:
             "PATH": os.environ["PATH"],
             "HOME": str(tmp_path),
             "BASE_URL": rec.base_url,
+            "TOKEN": "t0k",  # steps naming no operation use the document's scheme
         }
         done = subprocess.run(
             ["bash", "-c", script],

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
-from ..runner.credentials import INVALID_VALUE
+from ..runner.credentials import INVALID_VALUE, choose_schemes
 from ..specs.model import ApiModel, Operation, SecurityScheme
 from .paths import one_line
 from .provenance import GENERATOR_VERSION
@@ -304,8 +304,16 @@ def _tap_name(text: str) -> str:
 
 
 def _schemes(api: ApiModel, op: Operation | None) -> list[SecurityScheme]:
-    """The schemes of the first security alternative whose kinds a script can apply."""
-    if op is None or not op.secured:
+    """The schemes of the first security alternative whose kinds a script can apply.
+
+    A step that names no operation of ``api`` gets what the json-ir runner
+    gives it: the document's own ``security``, else its first scheme, else
+    a bearer ``TOKEN``.
+    """
+    if op is None:
+        chosen = [found.scheme for found in choose_schemes(api, None, {})]
+        return [s for s in chosen if s.kind.lower() in CREDENTIAL_VARS]
+    if not op.secured:
         return []
     for alternative in op.security:
         found = [api.security_schemes.get(name) for name in alternative]
@@ -319,10 +327,13 @@ def credential_var(scheme_name: str, part: str) -> str:
     """The scheme-specific variable of a credential part: ``bearerAuth``, ``TOKEN`` → ``BEARERAUTH_TOKEN``.
 
     A script reads this variable first and falls back to the plain ``part``
-    name (``TOKEN``, ``API_KEY``, ``USERNAME``, ``PASSWORD``).
+    name (``TOKEN``, ``API_KEY``, ``USERNAME``, ``PASSWORD``). A name with
+    no letter or digit gives the plain name itself, as the runner does.
     """
     prefix = _NON_WORD.sub("_", scheme_name.upper()).strip("_")
-    if not prefix or prefix[0].isdigit():
+    if not prefix:
+        return part
+    if prefix[0].isdigit():
         prefix = "SCHEME_" + prefix
     return f"{prefix}_{part}"
 
@@ -558,6 +569,9 @@ def _credential_lines(
                 )
     lines = []
     for (var, plain), kind in sorted(needed.items()):
+        if var == plain:
+            lines.append(f'{var}="${{{var}:?set {var} ({kind} credentials)}}"')
+            continue
         message = f"set {var} or {plain} ({kind} credentials)"
         lines.append(f'{var}="${{{var}:-${{{plain}:?{message}}}}}"')
     return lines
