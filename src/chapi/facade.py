@@ -176,8 +176,9 @@ class Chapi:
         self.close()
 
     def __repr__(self) -> str:
-        where = self._storage or self.settings.effective_database_url
-        return f"Chapi({where!r})"
+        if self._storage is not None:
+            return f"Chapi({self._storage!r})"
+        return f"Chapi({self.settings.shown_database_url!r})"
 
 
 def _replace_key_file(home: Path, key: str) -> None:
