@@ -302,3 +302,28 @@ def test_duplicate_project_name_through_the_facade(storage: SqlStorage) -> None:
         chapi.projects.create("taken")
     with pytest.raises(ConflictError, match="'taken' already exists"):
         chapi.projects.update(other.id, name="taken")
+
+
+def test_no_log_line_shows_a_secret(
+    storage: SqlStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """chapi's logs, SQLAlchemy's statement log (with parameters) and a user's
+    log of the environment never carry the plaintext."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    chapi = Chapi(storage=storage, key_provider=FernetKeyProvider(generate_key()))
+    project = chapi.projects.create("p")
+    env = chapi.projects.add_environment(
+        project.id, "e", base_url="http://h", secrets={"TOKEN": SECRET}
+    )
+    chapi.projects.update_environment(env.id, secrets={"OTHER": SECRET + "-2"})
+    opened = chapi.projects.reveal_secrets(env.id)
+    chapi.rotate_secret_key(generate_key())
+    logging.getLogger("user.code").info("env %s / %r / %s", env, env, env.model_dump())
+
+    assert opened["TOKEN"] == SECRET
+    assert any("INSERT INTO environments" in r.getMessage() for r in caplog.records)
+    assert "TOKEN=***" in caplog.text
+    assert SECRET not in caplog.text

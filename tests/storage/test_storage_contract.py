@@ -551,3 +551,50 @@ def test_deleting_a_spec_removes_only_its_catalog(storage: SqlStorage) -> None:
         assert len(uow.specs.endpoints(new.id)) == 3
         with pytest.raises(NotFoundError):
             uow.specs.delete(old.id)
+
+
+def _datetimes(model: Any) -> list[datetime]:
+    """Every datetime field of a model and of the models it holds."""
+    found: list[datetime] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, datetime):
+                found.append(item)
+            elif isinstance(item, d.Entity):
+                found.extend(_datetimes(item))
+    return found
+
+
+@pytest.mark.postgres
+def test_timestamps_load_as_utc_whatever_the_session_time_zone(pg_url: str) -> None:
+    """A PostgreSQL session in another time zone still gives back UTC datetimes."""
+    storage = SqlStorage(
+        pg_url,
+        engine_options={"connect_args": {"options": "-c timezone=Asia/Kolkata"}},
+    )
+    try:
+        project = make_project(storage, f"tz-{uuid.uuid4()}")
+        made = populate_every_table(storage, project)
+        with storage.unit_of_work() as uow:
+            zone = uow.execute(sa.text("SHOW timezone")).scalar_one()
+            loaded: list[Any] = [
+                uow.projects.get(project.id),
+                uow.specs.get(made["spec"].id),
+                *uow.specs.endpoints(made["spec"].id),
+                uow.conversations.get(made["talk"].id),
+                uow.packs.get(made["pack"].id),
+                uow.runs.get(made["run"].id),
+                *uow.policies.list(project.id),
+                *uow.integrations.list(project.id),
+                *uow.discoveries.list(project.id),
+            ]
+    finally:
+        storage.close()
+
+    stamps = [stamp for model in loaded for stamp in _datetimes(model)]
+    assert zone == "Asia/Kolkata"
+    assert len(stamps) >= 15
+    assert all(stamp.tzinfo is UTC for stamp in stamps)
+    assert loaded[0].created_at == at(0)
