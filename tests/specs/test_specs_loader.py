@@ -666,3 +666,15 @@ def test_more_internal_addresses_refused(url: str) -> None:
     """Shared address space, IPv4-mapped private, unspecified and ULA hosts are refused."""
     with pytest.raises(SpecLoadError, match="internal address"):
         load_document(_ref_api(url), allow_remote=True)
+
+
+def test_text_limit_counts_utf8_bytes_not_characters() -> None:
+    """Text of 700 characters but 1,300 UTF-8 bytes is over a 1,000-byte limit."""
+    text = (
+        "openapi: 3.0.3\ninfo: {title: '" + "é" * 600 + "', version: '1'}\npaths: {}\n"
+    )
+    assert len(text) < 1000 < len(text.encode())
+
+    with pytest.raises(SpecLoadError, match="larger than 1000 bytes"):
+        load_document(text, limits=Limits(max_bytes=1000))
+    assert load_document(text, limits=Limits(max_bytes=2000)).version == "3.0"

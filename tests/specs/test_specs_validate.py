@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate as osv_validate
 
 from chapi.errors import SpecValidationError
-from chapi.specs import validate
+from chapi.specs import detect_version, validate
+from chapi.specs.validate import MAX_MESSAGE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data/oas-examples"
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*/*.json"))
@@ -349,3 +350,46 @@ def test_generated_documents_rejected_get_findings(document: dict[str, Any]) -> 
     flagged = _ours_flags(document)
 
     assert flagged or not rejected
+
+
+def test_finding_messages_are_short_single_lines() -> None:
+    """A meta-schema finding on a large node keeps what is wrong, not the whole node."""
+    document = _load("3.0/petstore.json")
+    document["components"]["schemas"]["Pet"]["properties"]["name"]["type"] = "text"
+    document["info"].pop("title")
+
+    findings = validate(document)
+
+    messages = [(f.location, f.message) for f in findings]
+    assert ("/info", '"title" is a required property') in messages
+    assert any(
+        location == "/components/schemas/Pet"
+        and message.endswith(
+            "not valid under any of the schemas listed in the 'oneOf' keyword"
+        )
+        for location, message in messages
+    )
+    assert all(len(f.message) <= MAX_MESSAGE for f in findings)
+    assert all("\n" not in f.message for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("field", "number", "version"),
+    [("swagger", 2.0, "2.0"), ("openapi", 3.0, "3.0"), ("openapi", 3.1, "3.1")],
+)
+def test_unquoted_version_number_is_a_finding_not_a_refusal(
+    field: str, number: float, version: str
+) -> None:
+    """``swagger: 2.0`` written as a YAML number is read as 2.0 and reported."""
+    base = {"2.0": "2.0/petstore.json", "3.0": "3.0/petstore.json"}.get(
+        version, "3.1/petstore.json"
+    )
+    document = _load(base)
+    document[field] = number
+
+    findings = validate(document)
+
+    assert detect_version(document) == version
+    assert [f.location for f in findings] == [f"/{field}"] * len(findings)
+    assert findings and 'is not of type "string"' in findings[0].message
+    assert _osv_rejects(document)

@@ -111,11 +111,18 @@ class LoadedDocument:
 
 
 def detect_version(document: Any) -> SpecVersion | None:
-    """The supported OpenAPI version a document declares, or ``None``."""
+    """The supported OpenAPI version a document declares, or ``None``.
+
+    The version must be text (``"2.0"``, ``"3.0.x"``, ``"3.1.x"``); a YAML
+    number written without quotes (``swagger: 2.0``, ``openapi: 3.0``) is
+    recognised too, and validation reports it as a finding.
+    """
     if not isinstance(document, dict):
         return None
     swagger = document.get("swagger")
-    if isinstance(swagger, str) and swagger.startswith("2.0"):
+    if (isinstance(swagger, str) and swagger.startswith("2.0")) or _is_number(
+        swagger, 2.0
+    ):
         return "2.0"
     openapi = document.get("openapi")
     if isinstance(openapi, str):
@@ -123,7 +130,15 @@ def detect_version(document: Any) -> SpecVersion | None:
             return "3.0"
         if openapi.startswith("3.1"):
             return "3.1"
+    if _is_number(openapi, 3.0):
+        return "3.0"
+    if _is_number(openapi, 3.1):
+        return "3.1"
     return None
+
+
+def _is_number(value: Any, wanted: float) -> bool:
+    return isinstance(value, float) and value == wanted
 
 
 # ----------------------------------------------------------------- parsing
@@ -388,7 +403,12 @@ def parse_text(
         SpecLoadError: the text is too large, malformed, or hostile.
     """
     limits = limits or Limits()
-    if len(text) > limits.max_bytes:
+    if len(text) > limits.max_bytes or (
+        # Only text that might be over the limit in UTF-8 is measured.
+        len(text) * 4 > limits.max_bytes
+        and not text.isascii()
+        and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+    ):
         raise SpecLoadError(f"{where} is larger than {limits.max_bytes} bytes")
     stripped = text.lstrip()
     try:

@@ -61,7 +61,7 @@ from chapi.errors import SpecValidationError
 
 from .loader import SpecVersion, detect_version
 
-__all__ = ["MAX_FINDINGS", "check_is_api_description", "validate"]
+__all__ = ["MAX_FINDINGS", "MAX_MESSAGE", "check_is_api_description", "validate"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,26 @@ def check_is_api_description(document: Any) -> SpecVersion:
     return version
 
 
+MAX_MESSAGE = 400
+"""Longest finding message kept, in characters; longer ones keep their head and tail."""
+
+
+def _short(message: str) -> str:
+    """One finding message: its first paragraph, at most :data:`MAX_MESSAGE` long.
+
+    The compiled meta-schema validator appends the failing schema keyword and
+    the whole offending instance, and often starts with that instance too; on
+    a large document one finding could hold megabytes. The tail (what is wrong)
+    and the head (which value) are kept.
+    """
+    text = " ".join(message.split("\n\n", 1)[0].split())
+    if len(text) <= MAX_MESSAGE:
+        return text
+    tail = MAX_MESSAGE * 2 // 3
+    head = MAX_MESSAGE - tail - 5
+    return f"{text[:head]} ... {text[-tail:]}"
+
+
 class _Collector:
     def __init__(self) -> None:
         self.items: list[SpecWarning] = []
@@ -124,6 +144,7 @@ class _Collector:
         self.seen: set[tuple[str, str]] = set()
 
     def add(self, location: str, message: str) -> None:
+        message = _short(message)
         key = (location or "/", message)
         if key in self.seen:
             return
