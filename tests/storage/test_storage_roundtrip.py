@@ -140,7 +140,10 @@ def test_spec_and_catalog_round_trip(
     title=names,
     contents=st.lists(
         st.tuples(
-            st.sampled_from(list(d.MessageRole)), texts, st.none() | json_objects
+            st.sampled_from(list(d.MessageRole)),
+            texts,
+            st.sampled_from(list(d.CardType)),
+            json_objects,
         ),
         max_size=4,
     ),
@@ -148,20 +151,20 @@ def test_spec_and_catalog_round_trip(
 def test_conversation_round_trip(
     storage: SqlStorage,
     title: str,
-    contents: list[tuple[d.MessageRole, str, dict[str, Any] | None]],
+    contents: list[tuple[d.MessageRole, str, d.CardType, dict[str, Any]]],
 ) -> None:
     """Conversations and messages, cards included, come back unchanged."""
     project = fresh_project(storage)
     talk = d.Conversation(
         project_id=project.id, title=title, created_at=datetime(2026, 1, 1, tzinfo=UTC)
     )
-    for i, (role, text, card) in enumerate(contents):
+    for i, (role, text, card_type, card) in enumerate(contents):
         talk.add_message(
             role,
             text,
             now=datetime(2026, 1, 1, 0, 0, i, tzinfo=UTC),
-            card_type=d.CardType.PLAN if card is not None else d.CardType.NONE,
-            card_payload=card,
+            card_type=card_type,
+            card_payload=None if card_type is d.CardType.NONE else card,
         )
 
     with storage.unit_of_work() as uow:
@@ -179,6 +182,10 @@ def test_conversation_round_trip(
     ops=st.lists(st.sampled_from(["GET", "POST", "DELETE"]), unique=True),
     details=st.none() | json_objects,
     selector=st.none() | json_objects,
+    verdicts=st.lists(st.tuples(names, st.booleans()), max_size=3),
+    ending=st.sampled_from(["draft", "finalized", "expired"]),
+    created=moments,
+    labels=st.tuples(st.none() | texts, st.none() | texts, st.none() | texts),
 )
 def test_pack_round_trip(
     storage: SqlStorage,
@@ -187,41 +194,75 @@ def test_pack_round_trip(
     ops: list[str],
     details: dict[str, Any] | None,
     selector: dict[str, Any] | None,
+    verdicts: list[tuple[str, bool]],
+    ending: str,
+    created: datetime,
+    labels: tuple[str | None, str | None, str | None],
 ) -> None:
-    """Packs with files, inputs and validations come back unchanged."""
+    """Packs in every status, with files, inputs, validations and their chat
+    links, come back unchanged."""
     project = fresh_project(storage)
-    now = datetime(2026, 1, 1, tzinfo=UTC)
+    talk = d.Conversation(project_id=project.id, title="t", created_at=created)
+    message = talk.add_message(d.MessageRole.USER, "make tests", now=created)
+    version, card_hash, zip_url = labels
     pack = d.RunPack(
-        project_id=project.id, mode=mode, inputs_hash="sha256:x", created_at=now
+        project_id=project.id,
+        conversation_id=talk.id,
+        message_id=message.id,
+        mode=mode,
+        inputs_hash="sha256:x",
+        generator_version=version,
+        card_hash=card_hash,
+        zip_url=zip_url,
+        created_at=created,
     )
     for path, content in sorted(files.items()):
-        pack.add_file(path, content, "SMOKE", now=now)
+        pack.add_file(path, content, "SMOKE", now=created)
     pack.inputs = d.RunPackInputs(
         runpack_id=pack.id,
         file_roles_json={p: "SMOKE" for p in files},
         role_contexts_json={"SMOKE": "GET /x"},
         allowed_ops=ops,
         selector_output_json=selector,
-        created_at=now,
+        created_at=created,
     )
-    pack.validations = [
-        d.RunPackValidation(
-            runpack_id=pack.id,
-            file_path="*",
-            rule="SafePath",
-            passed=True,
-            details=details,
-            created_at=now,
-        )
-    ]
+    pack.replace_validations(
+        [
+            d.RunPackValidation(
+                runpack_id=pack.id,
+                file_path=f"tests/{i}",
+                rule=rule,
+                passed=passed,
+                details=details,
+                created_at=created,
+            )
+            for i, (rule, passed) in enumerate(verdicts)
+        ]
+    )
+    if ending == "finalized":
+        pack.finalize(now=created, force=bool(pack.failed_validations), reason="ok")
+    elif ending == "expired":
+        pack.expire()
 
     with storage.unit_of_work() as uow:
+        uow.conversations.add(talk)
         uow.packs.add(pack)
         uow.commit()
     with storage.unit_of_work() as uow:
         loaded = uow.packs.get(pack.id)
+        listed = uow.packs.list(project.id)
 
-    assert loaded == pack
+    # validations load ordered by time, file and rule; the list keeps no other order
+    expected = pack.model_copy(
+        update={
+            "validations": sorted(
+                pack.validations, key=lambda v: (v.created_at, v.file_path, v.rule)
+            )
+        }
+    )
+    assert loaded == expected
+    assert [p.id for p in listed] == [pack.id]
+    assert listed[0].status is pack.status
 
 
 @given(
@@ -229,7 +270,9 @@ def test_pack_round_trip(
     card=json_objects,
     summary=json_objects,
     artifacts=st.dictionaries(names, texts, max_size=3),
-    passed=st.booleans(),
+    ending=st.sampled_from(list(d.RunStatus)),
+    created=moments,
+    with_pack=st.booleans(),
 )
 def test_run_round_trip(
     storage: SqlStorage,
@@ -237,30 +280,44 @@ def test_run_round_trip(
     card: dict[str, Any],
     summary: dict[str, Any],
     artifacts: dict[str, str],
-    passed: bool,
+    ending: d.RunStatus,
+    created: datetime,
+    with_pack: bool,
 ) -> None:
-    """Runs with their summary and artifacts come back unchanged."""
+    """Runs in every status, with their pack link, summary and artifacts, come
+    back unchanged."""
     project = fresh_project(storage)
-    now = datetime(2026, 1, 1, tzinfo=UTC)
+    pack = d.RunPack(project_id=project.id, mode=d.PackMode.JSON_IR)
     run = d.Run(
         project_id=project.id,
         env_id=project.environments[0].id,
+        runpack_id=pack.id if with_pack else None,
         user_query=query,
         card=card,
-        created_at=now,
+        created_at=created,
     )
-    run.start()
-    run.finish(passed=passed, now=now, summary=summary)
+    if ending is not d.RunStatus.QUEUED:
+        if ending is not d.RunStatus.FAILED or with_pack:
+            run.start()
+        if ending.finished:
+            run.finish(
+                passed=ending is d.RunStatus.PASSED, now=created, summary=summary
+            )
     for path, content in sorted(artifacts.items()):
-        run.add_artifact(path, content, now=now)
+        run.add_artifact(path, content, now=created)
 
     with storage.unit_of_work() as uow:
+        if with_pack:
+            uow.packs.add(pack)
         uow.runs.add(run)
         uow.commit()
     with storage.unit_of_work() as uow:
         loaded = uow.runs.get(run.id)
+        for_pack = uow.runs.list_for_pack(pack.id)
 
     assert loaded == run
+    assert loaded.status is ending
+    assert [r.id for r in for_pack] == ([run.id] if with_pack else [])
 
 
 @given(
@@ -268,13 +325,23 @@ def test_run_round_trip(
     rules=json_objects,
     repo=st.from_regex(r"[a-z0-9]{1,8}/[a-z0-9._-]{1,8}", fullmatch=True),
     snippet=texts,
+    method=methods,
+    status=st.sampled_from(list(d.DiscoveryStatus)),
+    created=moments,
 )
 def test_policy_integration_discovery_round_trip(
-    storage: SqlStorage, kind: str, rules: dict[str, Any], repo: str, snippet: str
+    storage: SqlStorage,
+    kind: str,
+    rules: dict[str, Any],
+    repo: str,
+    snippet: str,
+    method: d.HttpMethod,
+    status: d.DiscoveryStatus,
+    created: datetime,
 ) -> None:
     """Policies, GitHub integrations and discovered endpoints come back unchanged."""
     project = fresh_project(storage)
-    now = datetime(2026, 1, 1, tzinfo=UTC)
+    now = created
     policy = d.Policy(project_id=project.id, type=kind, rules=rules, created_at=now)
     hook = d.GitHubIntegration(
         project_id=project.id, installation_id="1", repo=repo, created_at=now
@@ -283,7 +350,8 @@ def test_policy_integration_discovery_round_trip(
         project_id=project.id,
         code_snippet=snippet,
         detected_path="/x",
-        detected_method="GET",
+        detected_method=method,
+        status=status,
         created_at=now,
     )
 
