@@ -257,6 +257,11 @@ def test_circular_local_refs_stay_in_place() -> None:
         ("file:///etc/passwd", "refused reference scheme 'file'"),
         ("ftp://example.org/a.json", "refused reference scheme 'ftp'"),
         ("http://169.254.169.254/latest/meta-data", "remote references are disabled"),
+        ("%2e%2e/%2e%2e/etc/passwd", "outside the document folder"),
+        ("sub/../../x.json", "outside the document folder"),
+        ("//169.254.169.254/latest", "absolute file references"),
+        ("C:/Windows/win.ini", "absolute file references"),
+        ("data:application/json,{}", "refused reference scheme 'data'"),
     ],
 )
 def test_refused_refs(tmp_path: Path, ref: str, message: str) -> None:
