@@ -349,6 +349,10 @@ def test_allowed_ops_bash(content: str, allowed: tuple[str, ...], count: int) ->
         'curl -T body.json "$BASE_URL/pets"\n',
         'curl --json "{}" "$BASE_URL/pets"\n',
         'm=DELETE\ncurl -X "$m" "$BASE_URL/pets/1"\n',
+        'command curl -X DELETE "$BASE_URL/pets/1"\n',
+        'command -p -- curl -X DELETE "$BASE_URL/pets/1"\n',
+        'env A=1 curl -X DELETE "$BASE_URL/pets/1"\n',
+        'timeout 5 curl -X DELETE "$BASE_URL/pets/1"\n',
     ],
 )
 def test_allowed_ops_sees_through_evasions(content: str) -> None:
@@ -373,6 +377,8 @@ def test_allowed_ops_sees_through_evasions(content: str) -> None:
         'curl "${BASE_URL}@evil.example/x"\n',
         'curl "$BASE_URL:8080/x"\n',
         'curl --url "http://e.example" "$BASE_URL/x"\n',
+        'command curl -H "Host: evil.example" "$BASE_URL/x"\n',
+        'exec curl --resolve "x:80:203.0.113.9" "$BASE_URL/x"\n',
     ],
 )
 def test_norooturl_sees_through_evasions(content: str) -> None:

@@ -118,6 +118,73 @@ def test_safe_script_passes() -> None:
         ("curl --variable 'a@/etc/shadow' \"$BASE_URL/a\"\n", "reads a file outside"),
         ("curl -w '%output{/etc/x}' \"$BASE_URL/a\"\n", "writes outside"),
         ("curl -w '%output{>>~/.bashrc}' \"$BASE_URL/a\"\n", "writes outside"),
+        # substitutions hidden inside ${...} and values bash evaluates a second time
+        ("echo ${x:-$(rm -rf /)}\n", "hidden from the parser"),
+        ('echo "${x:-`rm -rf /`}"\n', "hidden from the parser"),
+        ("echo ${x/$(rm -rf /)/}\n", "hidden from the parser"),
+        ("for i in ${a:-$(rm)}; do :; done\n", "hidden from the parser"),
+        ("x='$(id)'\necho \"${x@P}\"\n", "@P transformation"),
+        ("cat <<EOF\n${x@P}\nEOF\n", "@P transformation"),
+        ("x='a[$(id)]'\necho ${!x}\n", "indirect expansion"),
+        ("echo ${a[x]}\n", "array subscript"),
+        ("a[$x]=1\n", "not static"),
+        ("echo ${y:$x}\n", "substring offset"),
+        ("printf -v 'a[$(rm -rf /)]' x\n", "array subscript"),
+        ("test -v 'a[$(id)]'\n", "array subscript"),
+        ("[ -v 'a[$(id)]' ]\n", "array subscript"),
+        ("unset 'a[$(id)]'\n", "array subscript"),
+        ("declare 'a[$(id)]=1'\n", "array subscript"),
+        ("read 'a[$(id)]' <<< x\n", "array subscript"),
+        ("read -a 'x[$(id)]'\n", "array subscript"),
+        ('read "$x" <<< 1\n', "variable name is computed"),
+        ('printf -v "$x" y\n', "variable name is computed"),
+        ("declare -i y=1\n", "arithmetic evaluation"),
+        ("local -i y\n", "arithmetic evaluation"),
+        # the script's own temporary paths, and what stops being one
+        ('t=$(mktemp)\nt=/etc\nrm -rf "$t"\n', "rm may only delete"),
+        ('t=$(mktemp)\nread -r t\nrm -rf "$t"\n', "rm may only delete"),
+        ('t=$(mktemp)\nfor t in /etc; do rm -rf "$t"; done\n', "rm may only delete"),
+        ('t=$(mktemp)\n: "${t:=/etc}"\nrm -rf "$t"\n', "rm may only delete"),
+        ("t=$(mktemp -d)\nrm -rf $t/*\n", "rm may only delete"),
+        # functions shadowing commands
+        ('curl() { command curl "$@"; }\n', "shadows a command"),
+        ("jq() { :; }\n", "shadows a command"),
+        ("printf() { :; }\n", "shadows a command"),
+        # network and computed input through redirects
+        ("cat < /dev/tcp/203.0.113.9/80\n", "/dev/tcp or /dev/udp"),
+        ("echo x > /dev/udp/203.0.113.9/53\n", "/dev/tcp or /dev/udp"),
+        ('cat < "$f"\n', "input redirect from a computed path"),
+        # sed, sort, date and mktemp, with GNU long options abbreviated
+        ("sed --expression='e id' f\n", "sed script may execute"),
+        ("sed --expr='e id' f\n", "sed script may execute"),
+        ("sed '1!e id' f\n", "sed script may execute"),
+        ("sed 's/x/y/e' f\n", "sed script may execute"),
+        ("sed -ne 'w /etc/x' f\n", "sed script may execute"),
+        ("sed '1r /etc/shadow' f\n", "sed script may execute"),
+        ('sed "$x" f\n', "sed script may execute"),
+        ("sed -f prog.sed f\n", "sed -f reads its script"),
+        ("sed --in-pl s/a/b/ f\n", "sed -i edits files"),
+        ("sort --compress-program=sh f\n", "runs another program"),
+        ("sort --comp=sh f\n", "runs another program"),
+        ("sort --out=/etc/x f\n", "writes outside"),
+        ("sort -T /etc f\n", "writes outside"),
+        ("date --se=2020-01-01\n", "date --set"),
+        ("mktemp --tmpdir=/etc\n", "mktemp outside"),
+        ("mktemp --tmp=/etc\n", "mktemp outside"),
+        # curl: local files, credentials, native code, abbreviations
+        ("curl file:///etc/passwd\n", "scheme other than http"),
+        ('curl "FILE:///etc/passwd"\n', "scheme other than http"),
+        ("curl '{file,http}:///etc/passwd'\n", "scheme other than http"),
+        ("curl --url file:///etc/passwd\n", "scheme other than http"),
+        ('curl --proto-default file "$BASE_URL/a"\n', "--proto-default"),
+        ("curl -F 'f=</etc/passwd' \"$BASE_URL/a\"\n", "sends a file from outside"),
+        ("curl --data-urlencode 'n@/etc/passwd' \"$BASE_URL/a\"\n", "sends a file"),
+        ('curl --conf x "$BASE_URL/a"\n', "abbreviated"),
+        ('curl --outp /etc/x "$BASE_URL/a"\n', "abbreviated"),
+        ('curl -n "$BASE_URL/a"\n', "~/.netrc"),
+        ('curl --netrc-file ~/.netrc "$BASE_URL/a"\n', "reads a file outside"),
+        ('curl --engine /tmp/e.so "$BASE_URL/a"\n', "--engine"),
+        ('curl --ssl-sessions /etc/x "$BASE_URL/a"\n', "writes outside"),
     ],
 )
 def test_dangerous_forms_are_refused(script: str, expected: str) -> None:
@@ -131,6 +198,42 @@ def test_dangerous_forms_are_refused(script: str, expected: str) -> None:
     # Assert
     assert any(expected in f.message for f in findings), [f.message for f in findings]
     assert all(f.severity == "error" for f in findings)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "echo ${x:0:2} ${a[0]} ${#a[@]} ${!a[@]} ${x: -1} ${x:-y} ${x%/}\n",
+        "sed 's/a/b/g' f\n",
+        "sed -n '1p' f\n",
+        "sed -e 's|x|y|' -e '/foo/d' f\n",
+        "sed 's/\\//x/' f\n",
+        "sed '$d' f\n",
+        "sed -E 's/(a)/\\1/g' f\n",
+        "sed -n '/^x/,/^y/{p;}' f\n",
+        "sed 'y/abc/xyz/' f\n",
+        "sort -o out.txt -k2,2 -t: f\n",
+        "date -u +%s\n",
+        "mktemp -d\n",
+        'read -r a b <<< "$x"\n',
+        "printf -v out '%s' x\n",
+        "test -v HOME\n",
+        "declare -r X=1\nlocal y\n",
+        't=$(mktemp -d)\nrm -rf "$t" "${t}/sub"\ncat < "$t/body"\n',
+        'curl -sS --fail --head --compressed -o out.json "$BASE_URL/a"\n',
+        "curl -F 'f=@data.json' --data-urlencode 'q=a@b' \"$BASE_URL/a\"\n",
+    ],
+)
+def test_safe_forms_pass(script: str) -> None:
+    """Look-alikes of the refused forms that are safe have no finding."""
+    # Arrange
+    rule = NoDangerousShell()
+
+    # Act
+    messages = [f.message for f in rule.check(PackFile("t.sh", script), RuleContext())]
+
+    # Assert
+    assert messages == []
 
 
 def test_unparseable_script_is_an_error_with_a_line() -> None:

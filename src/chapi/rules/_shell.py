@@ -32,8 +32,11 @@ __all__ = [
     "Word",
     "curl_calls",
     "decode_word",
+    "heredoc_hazards",
+    "param_hazards",
     "parse_script",
     "script_markers",
+    "unwrap",
 ]
 
 
@@ -58,6 +61,8 @@ class Word:
         tilde: starts with an unquoted ``~``.
         params: names of the parameters it expands.
         line: 1-based line of the word.
+        hazards: why a ``${...}`` in the word may run code or hides
+            something from the parser (see :func:`param_hazards`).
     """
 
     raw: str
@@ -68,6 +73,7 @@ class Word:
     tilde: bool = False
     params: tuple[str, ...] = ()
     line: int = 1
+    hazards: tuple[str, ...] = ()
 
     @property
     def static(self) -> bool:
@@ -116,6 +122,8 @@ class Script:
     background: list[int] = field(default_factory=list)
     compound_redirects: list[Redirect] = field(default_factory=list)
     trusted_functions: frozenset[str] = frozenset()
+    hazards: list[tuple[int, str]] = field(default_factory=list)
+    loop_variables: set[str] = field(default_factory=set)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -210,6 +218,57 @@ def _expansion(text: str, i: int) -> tuple[str, int, str | None] | None:
     return None
 
 
+_INDIRECT_LISTING = re.compile(r"^![A-Za-z_][A-Za-z0-9_]*(?:\[[@*]\]|[@*])$")
+_PARAM_HEAD = re.compile(r"^#?([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(\[[^\]]*\])?")
+_OFFSET = re.compile(r"^\s*-?\s*[0-9]*\s*$")
+
+
+def param_hazards(source: str) -> tuple[str, ...]:
+    """Why a ``${...}`` expansion may run code or hide code from the parser.
+
+    bashlex keeps the inside of ``${...}`` as text, so a command
+    substitution there (``${x:-$(rm -rf /)}``) would go unseen; bash
+    evaluates array subscripts and substring offsets as arithmetic, and
+    arithmetic on a value such as ``a[$(id)]`` runs ``id``; indirect
+    expansion (``${!name}``) and the ``@P`` transformation expand a value a
+    second time. Each of these is a hazard; plain ``${name}``, defaults,
+    pattern operations, ``${#name}``, literal integer subscripts and offsets
+    are not.
+    """
+    inner = source[2:-1] if source.endswith("}") else source[2:]
+    found: list[str] = []
+    if re.search(r"\$\(|`|[<>]\(", inner):
+        found.append("command substitution inside ${...} is hidden from the parser")
+    if inner.startswith("!") and not _INDIRECT_LISTING.match(inner):
+        found.append("indirect expansion ${!...} expands a value a second time")
+    head = _PARAM_HEAD.match(inner)
+    if head is None:
+        return tuple(found)
+    subscript = head.group(2)
+    if subscript is not None and not re.fullmatch(
+        r"\[\s*(?:[0-9]+|[@*])\s*\]", subscript
+    ):
+        found.append(
+            "array subscript is not an integer literal (bash evaluates it as arithmetic)"
+        )
+    rest = inner[head.end() :]
+    if rest.startswith("@") and rest[1:2] == "P":
+        found.append("the @P transformation expands a value as a prompt (runs code)")
+    elif (
+        rest.startswith(":")
+        and rest[1:2] not in ("-", "=", "?", "+")
+        and not all(_OFFSET.match(part) for part in rest[1:].split(":", 1))
+    ):
+        found.append(
+            "substring offset is not an integer literal "
+            "(bash evaluates it as arithmetic)"
+        )
+    for nested in re.finditer(r"\$\{", inner):
+        inner_end = _match_close(inner, nested.end(), "{", "}")
+        found.extend(param_hazards(inner[nested.start() : inner_end]))
+    return tuple(dict.fromkeys(found))
+
+
 def decode_word(raw: str, line: int = 1) -> Word:
     """Decode a word's source text the way bash would, short of expanding it."""
     out: list[str] = []
@@ -217,6 +276,7 @@ def decode_word(raw: str, line: int = 1) -> Word:
     glob = brace = False
     tilde = raw.startswith("~")
     params: list[str] = []
+    hazards: list[str] = []
     i = 0
     quote = ""
     while i < len(raw):
@@ -234,6 +294,8 @@ def decode_word(raw: str, line: int = 1) -> Word:
                 literal = False
                 if name:
                     params.append(name)
+                if source.startswith("${"):
+                    hazards.extend(param_hazards(source))
             elif ch == "`":
                 end = raw.find("`", i + 1)
                 end = len(raw) if end < 0 else end + 1
@@ -268,6 +330,8 @@ def decode_word(raw: str, line: int = 1) -> Word:
             literal = False
             if name:
                 params.append(name)
+            if source.startswith("${"):
+                hazards.extend(param_hazards(source))
         elif ch == "`":
             end = raw.find("`", i + 1)
             end = len(raw) if end < 0 else end + 1
@@ -288,7 +352,19 @@ def decode_word(raw: str, line: int = 1) -> Word:
         tilde=tilde,
         params=tuple(params),
         line=line,
+        hazards=tuple(dict.fromkeys(hazards)),
     )
+
+
+def heredoc_hazards(body: str) -> tuple[str, ...]:
+    """The ``${...}`` hazards of an unquoted here-document body (bash expands it)."""
+    found: list[str] = []
+    for match in re.finditer(r"\$\{", body):
+        if match.start() > 0 and body[match.start() - 1] == "\\":
+            continue
+        end = _match_close(body, match.end(), "{", "}")
+        found.extend(param_hazards(body[match.start() : end]))
+    return tuple(dict.fromkeys(found))
 
 
 class _Walker:
@@ -333,6 +409,36 @@ class _Walker:
                 self.walk(child, nested)
             for redirect in getattr(node, "redirects", None) or ():
                 self.script.compound_redirects.append(self.redirect(redirect))
+
+    def scan(self, node: Any) -> None:
+        """Visit every node: hazards of every word, loop variables, here-documents."""
+        kind = getattr(node, "kind", None)
+        if kind in ("word", "assignment"):
+            word = self.word(node)
+            self.script.hazards += [(word.line, h) for h in word.hazards]
+        elif kind == "for":
+            names = [p for p in node.parts if p.kind == "word"]
+            if names:
+                self.script.loop_variables.add(self.word(names[0]).value)
+        elif kind == "redirect":
+            heredoc = getattr(node, "heredoc", None)
+            target = node.output
+            quoted = hasattr(target, "kind") and (
+                self.word(target).raw != self.word(target).value
+            )
+            if heredoc is not None and not quoted:
+                line = self.line(heredoc.pos[0])
+                self.script.hazards += [
+                    (line, h) for h in heredoc_hazards(heredoc.value)
+                ]
+        for child in self.children(node):
+            self.scan(child)
+        for attr in ("command", "output"):
+            child = getattr(node, attr, None)
+            if hasattr(child, "kind"):
+                self.scan(child)
+        for redirect in getattr(node, "redirects", None) or ():
+            self.scan(redirect)
 
     def children(self, node: Any) -> Iterator[Any]:
         for attr in ("parts", "list"):
@@ -431,6 +537,8 @@ def _parse_cached(original: str) -> Script | ShellParseError:
         trees = bashlex.parse(text) if text.strip() else []
         for tree in trees:
             walker.walk(tree)
+            walker.scan(tree)
+        walker.script.hazards = sorted(set(walker.script.hazards))
     except RecursionError:
         return ShellParseError("the script nests too deeply to parse", None)
     except (
@@ -475,7 +583,24 @@ _CURL_ARG_LONG = {
     "--trace-ascii", "--unix-socket", "--upload-file", "--url", "--url-query",
     "--user", "--user-agent", "--variable", "--write-out", "--libcurl",
     "--speed-limit", "--speed-time", "--time-cond", "--tls-max", "--parallel-max",
+    "--netrc-file", "--crlfile", "--pinnedpubkey", "--proxy-cacert", "--proxy-capath",
+    "--proxy-cert", "--proxy-key", "--engine", "--proto-default", "--ssl-sessions",
+    "--random-file", "--egd-file", "--proxy-crlfile", "--proxy-pinnedpubkey",
 }  # fmt: skip
+CURL_VALUE_OPTIONS = frozenset(_CURL_ARG_LONG)
+"""curl's long options that take a value (the ones the rules read)."""
+CURL_FLAGS = frozenset(
+    {"--head", "--get", "--ssl", "--netrc", "--netrc-optional", "--remote-name",
+     "--remote-name-all", "--remote-header-name", "--compressed", "--fail",
+     "--fail-with-body", "--location", "--location-trusted", "--include", "--insecure",
+     "--silent", "--show-error", "--verbose", "--globoff", "--http1.0", "--http1.1",
+     "--http2", "--http3", "--ipv4", "--ipv6", "--no-progress-meter", "--disable",
+     "--create-dirs", "--next", "--parallel", "--tlsv1", "--tlsv1.2", "--tlsv1.3",
+     "--proxy-insecure", "--compressed-ssh", "--no-buffer", "--no-keepalive",
+     "--path-as-is", "--raw", "--digest", "--basic", "--anyauth", "--ntlm",
+     "--negotiate", "--ssl-reqd", "--retry-all-errors", "--retry-connrefused"}
+)  # fmt: skip
+"""curl options without a value whose names are also prefixes of longer options."""
 _SHORT_TO_LONG = {
     "X": "--request", "d": "--data", "F": "--form", "H": "--header", "o": "--output",
     "u": "--user", "x": "--proxy", "T": "--upload-file", "D": "--dump-header",
@@ -483,6 +608,7 @@ _SHORT_TO_LONG = {
     "e": "--referer", "A": "--user-agent", "m": "--max-time", "r": "--range",
     "I": "--head", "G": "--get", "O": "--remote-name", "L": "--location",
     "J": "--remote-header-name", "E": "--cert", "Q": "--quote", "U": "--proxy-user",
+    "n": "--netrc", "Z": "--parallel", "q": "--disable", ":": "--next",
 }  # fmt: skip
 DATA_OPTIONS = frozenset(
     {"--data", "--data-ascii", "--data-binary", "--data-raw", "--data-urlencode",
@@ -594,13 +720,43 @@ def helper_call(command: Command) -> CurlCall:
     )
 
 
+_RUNNERS = frozenset(
+    {"command", "builtin", "exec", "env", "time", "nice", "timeout", "stdbuf", "nohup",
+     "setsid", "sudo", "doas"}
+)  # fmt: skip
+
+
+def unwrap(command: Command) -> Command:
+    """The command another one runs: ``command curl ...`` and ``env X=1 curl ...`` are curl.
+
+    Leading runners (``command``, ``exec``, ``env``, ``time``, ``nice``,
+    ``timeout``, ``sudo``, ...) are dropped with their options, ``env``'s
+    assignments and ``timeout``'s duration. Anything else is returned as is.
+    """
+    words = list(command.words)
+    while words and words[0].static and words[0].value in _RUNNERS:
+        runner = words.pop(0).value
+        while words and (
+            words[0].value.startswith("-")
+            or (runner == "env" and "=" in words[0].value)
+        ):
+            words.pop(0)
+        if runner == "timeout" and words:
+            words.pop(0)
+    if len(words) == len(command.words):
+        return command
+    return replace(command, words=tuple(words))
+
+
 def curl_calls(script: Script) -> list[CurlCall]:
     """Every curl invocation in the script, in source order (nested ones too).
 
-    Calls of the trusted prelude's ``_call`` helper count as curl calls.
+    Calls of the trusted prelude's ``_call`` helper count as curl calls, and
+    so do curl commands run through ``command``, ``env``, ``exec`` and the
+    like (see :func:`unwrap`).
     """
     calls: list[CurlCall] = []
-    for command in script.commands:
+    for command in map(unwrap, script.commands):
         if command.name is None or not command.name.static:
             continue
         if command.name.value == "curl":

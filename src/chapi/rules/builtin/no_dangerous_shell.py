@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from .._shell import (
+    CURL_FLAGS,
+    CURL_VALUE_OPTIONS,
     HELPER_CALL,
     Command,
+    CurlCall,
     Redirect,
     Script,
     ShellParseError,
@@ -61,6 +65,14 @@ _WRAPPERS = frozenset(
     {"env", "xargs", "exec", "nohup", "sudo", "doas", "time", "nice", "timeout",
      "stdbuf", "setsid", "chroot", "strace", "watch", "parallel", "command", "builtin"}
 )  # fmt: skip
+_BUILTINS = frozenset(
+    {"cd", "command", "builtin", "type", "hash", "wait", "kill", "read", "printf",
+     "echo", "test", "[", "set", "unset", "export", "declare", "local", "readonly",
+     "typeset", "shift", "exit", "return", "trap", "eval", "exec", "source", ".",
+     "alias", "unalias", "let", "mapfile", "readarray", "getopts", "shopt", "ulimit",
+     "umask", "enable", "true", "false", ":", "pwd", "times", "caller", "compgen",
+     "complete", "fc", "history", "jobs", "fg", "bg", "disown", "suspend", "bind"}
+)  # fmt: skip
 DANGEROUS_VARIABLES = frozenset(
     {"IFS", "PATH", "BASH_ENV", "ENV", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT",
      "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE", "PS4",
@@ -68,45 +80,105 @@ DANGEROUS_VARIABLES = frozenset(
      "BASH_XTRACEFD", "EXECIGNORE", "FPATH", "HOME", "TMPDIR"}
 )  # fmt: skip
 """Variables whose change alters how the shell finds, loads or runs code."""
+_SHADOWED = ALLOWED_COMMANDS | _BUILTINS | _SHELLS | _WRAPPERS | frozenset(_WHY)
+"""Names a script's own function may not take: calls would no longer mean the command."""
 _SAFE_DEVICES = re.compile(r"^/dev/(null|stdout|stderr|fd/[0-2])$")
 _WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 _CURL_WRITES = (
     "--output", "--dump-header", "--cookie-jar", "--trace", "--trace-ascii", "--stderr",
-    "--libcurl", "--output-dir", "--etag-save", "--hsts", "--alt-svc",
+    "--libcurl", "--output-dir", "--etag-save", "--hsts", "--alt-svc", "--ssl-sessions",
 )  # fmt: skip
 _CURL_READS = (
-    "--upload-file",
-    "--cookie",
-    "--etag-compare",
-    "--cacert",
-    "--cert",
-    "--key",
-)
+    "--upload-file", "--cookie", "--etag-compare", "--cacert", "--cert", "--key",
+    "--capath", "--netrc-file", "--crlfile", "--pinnedpubkey", "--proxy-cacert",
+    "--proxy-capath", "--proxy-cert", "--proxy-key", "--proxy-crlfile",
+    "--proxy-pinnedpubkey", "--random-file", "--egd-file",
+)  # fmt: skip
+_CURL_KNOWN = CURL_VALUE_OPTIONS | CURL_FLAGS
 _CURL_VARIABLE_FILE = re.compile(r"^%?[A-Za-z0-9_]+(?:\[[^\]]*\])?@(.*)$")
 _CURL_OUTPUT_FORMAT = re.compile(r"%output\{(?:>>)?([^}]*)\}")
-_SED_EXEC = re.compile(
-    r"(^|[;{}\n]|\d|\$|/)\s*[eEwWrR](\s|$)|s(.).*\3.*\3[gpiImM0-9]*[ew]"
-)
+_REQUIRED, _OPTIONAL = "required", "optional"
+_GNU_OPTIONS: dict[str, tuple[dict[str, str | None], dict[str, str]]] = {
+    "sed": (
+        {"expression": _REQUIRED, "file": _REQUIRED, "in-place": _OPTIONAL,
+         "line-length": _REQUIRED, "null-data": None, "zero-terminated": None,
+         "quiet": None, "silent": None, "regexp-extended": None, "separate": None,
+         "sandbox": None, "unbuffered": None, "posix": None, "debug": None,
+         "follow-symlinks": None, "binary": None},
+        {"e": "expression", "f": "file", "l": "line-length", "i": "in-place"},
+    ),
+    "sort": (
+        {"output": _REQUIRED, "compress-program": _REQUIRED,
+         "temporary-directory": _REQUIRED, "files0-from": _REQUIRED, "key": _REQUIRED,
+         "field-separator": _REQUIRED, "buffer-size": _REQUIRED, "parallel": _REQUIRED,
+         "batch-size": _REQUIRED, "random-source": _REQUIRED, "sort": _REQUIRED,
+         "numeric-sort": None, "reverse": None, "unique": None, "stable": None,
+         "general-numeric-sort": None, "human-numeric-sort": None, "month-sort": None,
+         "version-sort": None, "random-sort": None, "check": _OPTIONAL, "merge": None,
+         "ignore-case": None, "dictionary-order": None, "ignore-leading-blanks": None,
+         "ignore-nonprinting": None, "zero-terminated": None, "debug": None},
+        {"o": "output", "T": "temporary-directory", "k": "key", "t": "field-separator",
+         "S": "buffer-size"},
+    ),
+    "date": (
+        {"set": _REQUIRED, "file": _REQUIRED, "date": _REQUIRED, "reference": _REQUIRED,
+         "iso-8601": _OPTIONAL, "rfc-3339": _REQUIRED, "utc": None, "universal": None,
+         "rfc-email": None, "debug": None, "resolution": None},
+        {"s": "set", "f": "file", "d": "date", "r": "reference"},
+    ),
+    "mktemp": (
+        {"tmpdir": _OPTIONAL, "directory": None, "dry-run": None, "quiet": None,
+         "suffix": _REQUIRED},
+        {"p": "tmpdir"},
+    ),
+}  # fmt: skip
+"""GNU tools on the allowlist whose options need a look: long options by
+name and how they take a value, short options that take one."""
 _MKTEMP = re.compile(r'^"?\$\(\s*mktemp\b[^()`$;|&<>]*\)"?$')
 _NAME_ARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?=|\[|$)")
 
 
+def _bound_names(command: Command) -> list[str]:
+    """Variables a command sets other than by ``NAME=value`` (read, printf -v, unset, ...)."""
+    if command.name is None:
+        return []
+    name = command.name.value
+    args = [w.value for w in command.words[1:]]
+    if name in ("read", "unset", "mapfile", "readarray", "getopts"):
+        return [a for a in args if not a.startswith("-")]
+    if name == "printf":
+        return [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-v"]
+    if name in ("local", "declare", "readonly", "export", "typeset"):
+        return [a for a in args if not a.startswith("-") and "=" not in a]
+    return []
+
+
 def _temp_vars(script: Script) -> set[str]:
-    """Variables assigned from ``$(mktemp ...)``: the script's own temporary paths."""
+    """Variables that only ever hold ``$(mktemp ...)``: the script's own temporary paths.
+
+    A name also assigned any other value, read into, unset, used as a loop
+    variable or defaulted with ``${NAME:=...}`` is not a temporary path.
+    """
     names: set[str] = set()
+    others: set[str] = set(script.loop_variables)
+    others.update(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?=", script.text))
     for command in script.commands:
         candidates = list(command.assignments)
         if command.name is not None and command.name.value in (
             "local",
             "declare",
             "readonly",
+            "export",
+            "typeset",
         ):
             candidates += [w for w in command.words[1:] if "=" in w.raw]
         for word in candidates:
             name, _, raw_value = word.raw.partition("=")
-            if _MKTEMP.match(raw_value):
-                names.add(name)
-    return names
+            (names if _MKTEMP.match(raw_value) else others).add(name.rstrip("+"))
+        others.update(
+            re.split(r"[\[+=]", n, maxsplit=1)[0] for n in _bound_names(command)
+        )
+    return names - others
 
 
 def _in_temp(word: Word, temp: set[str]) -> bool:
@@ -116,7 +188,7 @@ def _in_temp(word: Word, temp: set[str]) -> bool:
     if not match or (match.group(1) or match.group(2)) not in temp:
         return False
     rest = match.group(3)
-    if rest and not rest.startswith("/"):
+    if word.glob or word.brace or (rest and not rest.startswith("/")):
         return False
     return "$" not in rest and "`" not in rest and ".." not in rest.split("/")
 
@@ -133,6 +205,163 @@ def inside_workdir(word: Word, temp: set[str]) -> bool:
     if not value or value.startswith(("/", "~")) or "\\" in value:
         return False
     return ".." not in value.split("/")
+
+
+def _sent_file(option: str, value: str) -> str | None:
+    """The file a curl data or form option sends, if its value names one.
+
+    ``-d @file``, ``--data-urlencode @file`` or ``name@file``, and
+    ``-F name=@file`` or ``name=<file`` (up to the first ``;``).
+    """
+    if option in ("--data", "--data-binary", "--data-ascii", "--json"):
+        return value[1:] if value.startswith("@") else None
+    if option == "--data-urlencode":
+        at = value.find("@")
+        if at >= 0 and "=" not in value[:at]:
+            return value[at + 1 :]
+        return None
+    if option == "--form":
+        content = value.partition("=")[2]
+        if content.startswith(("@", "<")):
+            return content[1:].split(";")[0]
+    return None
+
+
+def _part(word: Word, text: str) -> Word:
+    """A piece of an already decoded word (an option's attached value)."""
+    return replace(word, raw=text, value=text, tilde=text.startswith("~"), hazards=())
+
+
+def _gnu_parse(
+    args: list[Word], long: dict[str, str | None], short: dict[str, str]
+) -> tuple[list[tuple[str, Word | None]], list[Word]]:
+    """Options (by long name) and operands, read the way GNU ``getopt_long`` reads them.
+
+    Long options may be abbreviated to any unique prefix (``--comp`` is
+    ``--compress-program``); an ambiguous or unknown one is kept as written.
+    Short options in ``short`` take a value (attached or the next word).
+    """
+    options: list[tuple[str, Word | None]] = []
+    operands: list[Word] = []
+    index = 0
+    while index < len(args):
+        word = args[index]
+        text = word.value
+        index += 1
+        if text == "--":
+            operands += args[index:]
+            break
+        if text.startswith("--"):
+            given, has_value, value = text[2:].partition("=")
+            matches = [n for n in long if n == given] or [
+                n for n in long if n.startswith(given)
+            ]
+            name = matches[0] if len(matches) == 1 else given
+            takes = long.get(name)
+            attached = _part(word, value) if has_value else None
+            if attached is None and takes == _REQUIRED and index < len(args):
+                attached = args[index]
+                index += 1
+            options.append((name, attached))
+        elif text.startswith("-") and len(text) > 1:
+            for position, letter in enumerate(text[1:], start=1):
+                if letter in short:
+                    rest = text[position + 1 :]
+                    if rest or short[letter] == "in-place":
+                        value_word: Word | None = _part(word, rest) if rest else None
+                    elif index < len(args):
+                        value_word = args[index]
+                        index += 1
+                    else:
+                        value_word = None
+                    options.append((short[letter], value_word))
+                    break
+                options.append((letter, None))
+        else:
+            operands.append(word)
+    return options, operands
+
+
+_SED_SIMPLE = set("dDpPnNgGhHxlz=F")
+
+
+def _sed_safe(script: str) -> bool:
+    """True when a sed script uses only commands that neither run nor write anything.
+
+    Allowed: addresses, ``!``, ``{}``, ``s`` (flags ``g``, ``p``, ``i``,
+    ``I``, ``m``, ``M``, numbers), ``y``, ``d``, ``p``, ``q``, ``n``, ``a``,
+    ``i``, ``c``, labels and branches; ``e``, ``w``, ``W``, ``r``, ``R`` and
+    the ``e``/``w`` flags of ``s`` are not.
+    """
+    i, n = 0, len(script)
+
+    def delimited(start: int, parts: int) -> int:
+        if start >= n or script[start] in "\\\n":
+            return -1
+        delimiter = script[start]
+        j = start + 1
+        for _ in range(parts):
+            while j < n and script[j] != delimiter:
+                j += 2 if script[j] == "\\" else 1
+            if j >= n:
+                return -1
+            j += 1
+        return j
+
+    while i < n:
+        while i < n and script[i] in " \t\n;":
+            i += 1
+        if i >= n:
+            break
+        for part in range(2):
+            if script[i].isdigit() or script[i] == "$":
+                i += 1
+                while i < n and (script[i].isdigit() or script[i] in "~+"):
+                    i += 1
+            elif script[i] in "/\\":
+                start = i + 1 if script[i] == "\\" else i
+                i = delimited(start, 1)
+                if i < 0:
+                    return False
+                while i < n and script[i] in "IM":
+                    i += 1
+            if part == 0 and i < n and script[i] == ",":
+                i += 1
+                continue
+            break
+        while i < n and script[i] in " \t":
+            i += 1
+        if i < n and script[i] == "!":
+            i += 1
+        while i < n and script[i] in " \t":
+            i += 1
+        if i >= n:
+            return False
+        command = script[i]
+        i += 1
+        if command == "{":
+            continue
+        if command in "sy":
+            i = delimited(i - 1 + 1, 2) if i < n else -1
+            if i < 0:
+                return False
+            while command == "s" and i < n and script[i] in "gpiImM0123456789":
+                i += 1
+        elif command in "qQlL":
+            while i < n and (script[i].isdigit() or script[i] == " "):
+                i += 1
+        elif command in "aic:btT#":
+            while (
+                i < n and script[i] != "\n" and (command in "aic#" or script[i] != ";")
+            ):
+                i += 2 if script[i] == "\\" else 1
+        elif command not in _SED_SIMPLE and command not in "{}":
+            return False
+        while i < n and script[i] in " \t":
+            i += 1
+        if i < n and script[i] not in ";\n}":
+            return False
+    return True
 
 
 def _plain(text: str) -> Word:
@@ -171,6 +400,15 @@ class NoDangerousShell(Rule):
                 yield self.finding(
                     file, "function name is not a plain ASCII name", line=line
                 )
+            elif name in _SHADOWED and name not in script.trusted_functions:
+                yield self.finding(
+                    file,
+                    f"function '{name}' shadows a command of the same name",
+                    line=line,
+                    command=name,
+                )
+        for line, hazard in script.hazards:
+            yield self.finding(file, hazard, line=line)
         for line in script.background:
             yield self.finding(file, "background job ('&') is not allowed", line=line)
         for redirect in script.compound_redirects:
@@ -189,8 +427,21 @@ class NoDangerousShell(Rule):
             return
         yield from self._invocation(file, command, list(command.words), functions, temp)
 
+    def _subscript(self, file: PackFile, name: str, line: int) -> Iterator[Finding]:
+        base = re.split(r"[\[+=]", name, maxsplit=1)[0]
+        subscript = name[len(base) :].rstrip("+=")
+        if subscript and not re.fullmatch(r"\[\s*[0-9]+\s*\]", subscript):
+            yield self.finding(
+                file,
+                "array subscript is not an integer literal "
+                "(bash evaluates it as arithmetic)",
+                line=line,
+                variable=base,
+            )
+
     def _assignment(self, file: PackFile, name: str, line: int) -> Iterator[Finding]:
         base = re.split(r"[\[+=]", name, maxsplit=1)[0]
+        yield from self._subscript(file, name, line)
         if base in DANGEROUS_VARIABLES:
             yield self.finding(
                 file,
@@ -317,15 +568,15 @@ class NoDangerousShell(Rule):
         temp: set[str],
     ) -> Iterator[Finding]:
         line = command.line
-        if name in ("export", "declare", "local", "readonly", "unset", "read"):
-            for arg in args:
-                match = _NAME_ARG.match(arg.value)
-                if match and not arg.value.startswith("-"):
-                    yield from self._assignment(file, match.group(1), line)
-        if name == "printf":
-            for index, arg in enumerate(args[:-1]):
-                if arg.value == "-v":
-                    yield from self._assignment(file, args[index + 1].value, line)
+        yield from self._variable_names(file, name, args, line)
+        if name in ("declare", "local", "readonly", "export") and any(
+            a.value.startswith(("-", "+")) and "i" in a.value for a in args
+        ):
+            yield self.finding(
+                file,
+                f"{name} -i makes every assignment an arithmetic evaluation",
+                line=line,
+            )
         if name in ("declare", "export", "local", "readonly") and any(
             a.value.startswith("-") and "f" in a.value for a in args
         ):
@@ -372,55 +623,23 @@ class NoDangerousShell(Rule):
                         line=line,
                         path=word.raw,
                     )
-            for word in call.values("--data", "--data-binary", "--data-urlencode", "--json",
-                                    "--form", "--data-ascii"):  # fmt: skip
-                at = word.value.find("@") if "@" in word.value else -1
-                if at >= 0 and (at == 0 or word.value[:at].rstrip("<").endswith("=")):
-                    source = word.value[at + 1 :].split(";")[0]
-                    if source != "-" and not inside_workdir(
-                        Word(raw=source, value=source, literal=word.literal), temp
-                    ):
-                        yield self.finding(
-                            file,
-                            "curl sends a file from outside the working folder",
-                            line=line,
-                        )
-            yield from self._curl_file_options(file, call.values, temp, line)
-        if name == "sed":
-            for arg in args:
-                if arg.value.startswith("-i") or arg.value.startswith("--in-place"):
-                    yield self.finding(file, "sed -i edits files in place", line=line)
-                elif not arg.value.startswith("-") and _SED_EXEC.search(arg.value):
+            for option, given in call.options:
+                source = _sent_file(option, given.value) if given is not None else None
+                if (
+                    given is not None
+                    and source is not None
+                    and source != "-"
+                    and not inside_workdir(_part(given, source), temp)
+                ):
                     yield self.finding(
                         file,
-                        "sed script may execute commands or write files (e, w, r)",
+                        "curl sends a file from outside the working folder",
                         line=line,
                     )
-                    break
-        if name == "sort":
-            for index, arg in enumerate(args):
-                value = arg.value
-                target = None
-                if value in ("-o", "--output") and index + 1 < len(args):
-                    target = args[index + 1]
-                elif value.startswith("--output="):
-                    target = Word(raw=value[9:], value=value[9:], literal=arg.literal)
-                elif value.startswith("-o") and len(value) > 2:
-                    target = Word(raw=value[2:], value=value[2:], literal=arg.literal)
-                if target is not None and not inside_workdir(target, temp):
-                    yield self.finding(
-                        file, "sort -o writes outside the working folder", line=line
-                    )
-        if name == "date" and any(
-            a.value in ("-s", "--set") or a.value.startswith("--set=") for a in args
-        ):
-            yield self.finding(file, "date --set changes the clock", line=line)
-        if name == "mktemp" and any(
-            a.value.startswith(("/", "~")) or ".." in a.value.split("/") for a in args
-        ):
-            yield self.finding(
-                file, "mktemp outside the system temporary folder", line=line
-            )
+            yield from self._curl_file_options(file, call.values, temp, line)
+            yield from self._curl_hazards(file, call, line)
+        if name in _GNU_OPTIONS:
+            yield from self._gnu_command(file, name, args, temp, line)
         if (
             name == "set"
             and any(a.value == "-o" for a in args)
@@ -432,6 +651,150 @@ class NoDangerousShell(Rule):
         for arg in args:
             if "IFS" in arg.params:
                 yield self.finding(file, "expanding IFS is not allowed", line=line)
+
+    def _variable_names(
+        self, file: PackFile, name: str, args: list[Word], line: int
+    ) -> Iterator[Finding]:
+        """Names given to builtins that set or test variables must be plain and static.
+
+        ``read``, ``unset``, ``printf -v``, ``test -v`` and the declaration
+        builtins evaluate an array subscript in the name as arithmetic, so
+        ``printf -v 'a[$(id)]' x`` runs ``id``; a computed name hides which
+        variable is set.
+        """
+        names: list[Word] = []
+        if name in ("export", "declare", "local", "readonly", "unset", "read"):
+            takes_value = ("-d", "-n", "-N", "-p", "-t", "-u") if name == "read" else ()
+            index = 0
+            while index < len(args):
+                arg = args[index]
+                index += 1
+                if (
+                    arg.literal
+                    and arg.value.startswith(("-", "+"))
+                    and len(arg.value) > 1
+                ):
+                    if arg.value in takes_value:
+                        index += 1
+                    continue
+                names.append(arg)
+        elif name in ("printf", "test", "["):
+            names = [args[i + 1] for i, a in enumerate(args[:-1]) if a.value == "-v"]
+        for word in names:
+            target = word.value.partition("=")[0].rstrip("+")
+            if not word.literal and not re.fullmatch(
+                r"[A-Za-z_][A-Za-z0-9_]*", word.raw.partition("=")[0].rstrip("+")
+            ):
+                yield self.finding(
+                    file,
+                    f"{name}: variable name is computed, not written out",
+                    line=line,
+                )
+                continue
+            match = _NAME_ARG.match(target)
+            if match is None:
+                yield self.finding(
+                    file, f"{name}: '{target[:40]}' is not a variable name", line=line
+                )
+                continue
+            if name in ("test", "["):
+                yield from self._subscript(file, target, line)
+            else:
+                yield from self._assignment(file, target, line)
+
+    def _gnu_command(
+        self, file: PackFile, name: str, args: list[Word], temp: set[str], line: int
+    ) -> Iterator[Finding]:
+        """sed, sort, date and mktemp options, long ones abbreviated or not."""
+        long, short = _GNU_OPTIONS[name]
+        options, operands = _gnu_parse(args, long, short)
+        given = {option for option, _ in options}
+        values = {option: value for option, value in options if value is not None}
+        if name == "sed":
+            if "in-place" in given:
+                yield self.finding(file, "sed -i edits files in place", line=line)
+            if "file" in given:
+                yield self.finding(
+                    file, "sed -f reads its script from a file", line=line
+                )
+            scripts = [v for o, v in options if o == "expression" and v is not None]
+            if not scripts and "file" not in given and operands:
+                scripts = [operands[0]]
+            if any(not w.static or not _sed_safe(w.value) for w in scripts):
+                yield self.finding(
+                    file,
+                    "sed script may execute commands or write files "
+                    "(only s, y, d, p, q, n, a, i, c and branches are allowed)",
+                    line=line,
+                )
+        elif name == "sort":
+            if "compress-program" in given:
+                yield self.finding(
+                    file, "sort --compress-program runs another program", line=line
+                )
+            for option in ("output", "temporary-directory"):
+                target = values.get(option)
+                if target is not None and not inside_workdir(target, temp):
+                    yield self.finding(
+                        file,
+                        f"sort --{option} writes outside the working folder",
+                        line=line,
+                    )
+        elif name == "date" and "set" in given:
+            yield self.finding(file, "date --set changes the clock", line=line)
+        elif name == "mktemp":
+            places = [w for w in operands] + (
+                [values["tmpdir"]] if "tmpdir" in values else []
+            )
+            if any(
+                w.value.startswith(("/", "~")) or ".." in w.value.split("/")
+                for w in places
+            ):
+                yield self.finding(
+                    file, "mktemp outside the system temporary folder", line=line
+                )
+
+    def _curl_hazards(
+        self, file: PackFile, call: CurlCall, line: int
+    ) -> Iterator[Finding]:
+        """Abbreviated options, credential files, engines and non-HTTP URLs."""
+        for option, _ in call.options:
+            if (
+                option.startswith("--")
+                and option not in _CURL_KNOWN
+                and any(known.startswith(option) for known in _CURL_KNOWN)
+            ):
+                yield self.finding(
+                    file,
+                    f"curl option {option} is abbreviated; write the option out",
+                    line=line,
+                )
+        if call.has("--netrc", "--netrc-optional"):
+            yield self.finding(
+                file,
+                "curl --netrc sends credentials from the user's ~/.netrc",
+                line=line,
+            )
+        if call.has("--engine"):
+            yield self.finding(
+                file, "curl --engine loads a crypto engine (native code)", line=line
+            )
+        for word in call.values("--proto-default"):
+            if word.value.lower() not in ("http", "https"):
+                yield self.finding(
+                    file, "curl --proto-default allows a non-HTTP scheme", line=line
+                )
+        for url in call.urls:
+            value = url.value.strip()
+            if re.match(r"\$\{?BASE_URL\b", value):
+                continue
+            scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+            if ("://" in value or scheme == "file") and scheme not in ("http", "https"):
+                yield self.finding(
+                    file,
+                    "curl URL uses a scheme other than http or https (file://, ...)",
+                    line=url.line,
+                )
 
     def _curl_file_options(
         self,
@@ -477,7 +840,25 @@ class NoDangerousShell(Rule):
                 )
             return
         target = redirect.target
-        if redirect.type not in _WRITE_REDIRECTS or not isinstance(target, Word):
+        if not isinstance(target, Word):
+            return
+        if re.match(r"/dev/(tcp|udp)/", target.value):
+            yield self.finding(
+                file,
+                "redirect to /dev/tcp or /dev/udp opens a network connection",
+                line=redirect.line,
+                path=target.raw,
+            )
+            return
+        if redirect.type == "<" and not target.static and not _in_temp(target, temp):
+            yield self.finding(
+                file,
+                "input redirect from a computed path (it could name /dev/tcp/...)",
+                line=redirect.line,
+                path=target.raw,
+            )
+            return
+        if redirect.type not in _WRITE_REDIRECTS:
             return
         if not inside_workdir(target, temp):
             yield self.finding(

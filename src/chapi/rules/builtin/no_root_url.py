@@ -17,6 +17,7 @@ from .._shell import (
     curl_call,
     helper_call,
     parse_script,
+    unwrap,
 )
 from ..finding import Finding
 from ..rule import PackFile, Rule, RuleContext
@@ -131,7 +132,7 @@ class NoRootUrl(Rule):
             script = parse_script(file.content)
         except ShellParseError:
             return
-        for command in script.commands:
+        for command in map(unwrap, script.commands):
             for assignment in command.assignments:
                 yield from self._assignment(file, assignment)
             name = command.name.value if command.name is not None else ""
