@@ -379,6 +379,65 @@ def test_a_path_that_could_change_host_is_refused(demo: DemoServer) -> None:
     assert demo.requests_served == 0
 
 
+def test_a_static_path_is_checked_and_reused_per_step(demo: DemoServer) -> None:
+    """A refused static path fails every step that uses it; query params stay per step."""
+    with_query = _get("with a query", "/pets")
+    with_query["request"]["query"] = {"limit": 1}
+    pack = [
+        _file(
+            "x.json",
+            _get("first", "/\\evil.example/pets"),
+            _get("second", "/\\evil.example/pets"),
+            with_query,
+            _get("without a query", "/pets"),
+        )
+    ]
+
+    outcome = execute_pack(
+        pack, api=None, base_url=demo.base_url, secrets={"TOKEN": DEMO_TOKEN}
+    )
+
+    first, second, queried, plain = outcome.results
+    assert (first.outcome, second.outcome) == ("failed", "failed")
+    assert first.message == second.message
+    assert "must start with a single '/'" in second.message
+    assert (queried.outcome, plain.outcome) == ("passed", "passed")
+    assert queried.request.startswith(f"GET {demo.base_url}/pets?limit=1\n")
+    assert plain.request.startswith(f"GET {demo.base_url}/pets\n")
+    assert demo.requests_served == 2
+
+
+def test_a_pack_run_twice_gives_the_same_results(demo: DemoServer) -> None:
+    """Running the same files again (parsed models reused) changes nothing; bad files stay bad."""
+    create = {
+        "name": "create",
+        "request": {"method": "POST", "path": "/pets", "json": {"name": "Rex"}},
+        "expect": {"status": [201]},
+        "capture": {"pet_id": "/id"},
+    }
+    pack = [
+        _file("c.json", create, _get("read", "/pets/{{pet_id}}")),
+        PackFile("broken.json", '{"jsonir": 1}'),
+    ]
+
+    runs = [
+        execute_pack(
+            pack, api=None, base_url=demo.base_url, secrets={"TOKEN": DEMO_TOKEN}
+        )
+        for _ in range(2)
+    ]
+
+    for outcome in runs:
+        assert [(c.name, c.outcome) for c in outcome.results] == [
+            ("create", "passed"),
+            ("read", "passed"),
+            ("broken.json", "error"),
+        ]
+    assert runs[0].results[1].request != runs[1].results[1].request
+    assert "/pets/1\n" in runs[0].results[1].request
+    assert "/pets/2\n" in runs[1].results[1].request
+
+
 BASH_SLEEPER = """#!/usr/bin/env bash
 echo "1..2"
 echo "ok 1 - started"

@@ -169,6 +169,37 @@ def test_ranged_status_and_unknown_status() -> None:
     ]
 
 
+def test_one_checker_answers_each_status_and_body_on_its_own() -> None:
+    """Reusing one checker across statuses and bodies keeps every answer apart."""
+    api = _oas3("3.0.3", {"type": "object", "required": ["id"]}, {})
+    operation = api.operation("GET /things")
+    assert operation is not None
+    checker = ResponseSchemas(api)
+
+    answers = [
+        checker.check(operation, status, body)
+        for status, body in [
+            (200, {"id": 1}),
+            (404, {"message": "gone"}),
+            (500, {}),
+            (200, {}),
+            (404, {}),
+            (500, {"id": 1}),
+            (200, {"id": 2}),
+        ]
+    ]
+
+    assert answers == [
+        [],
+        [],
+        ["GET /things documents no response for status 500"],
+        ["/: 'id' is a required property"],
+        ["/: 'message' is a required property"],
+        ["GET /things documents no response for status 500"],
+        [],
+    ]
+
+
 def test_budget_keeps_references_past_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

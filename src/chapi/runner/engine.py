@@ -31,6 +31,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -83,6 +84,19 @@ def _frames(exc: BaseException) -> str:
     """
     frames = "".join(traceback.format_tb(exc.__traceback__))
     return f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
+
+
+@lru_cache(maxsize=512)
+def _parse(content: str) -> JsonIrFile:
+    """:func:`chapi.jsonir.parse`, remembered by file text.
+
+    A pack's files do not change once it is finalized, so running the same
+    pack again (a notebook, a service running it on a schedule) reuses the
+    checked models; they are frozen and the executor only reads them. A
+    file that fails to parse is not remembered and is parsed, and refused,
+    again on each run.
+    """
+    return parse(content)
 
 
 def _kind(path: str) -> str | None:
@@ -277,7 +291,7 @@ class _Run:
         for file in self.files:
             if _kind(file.path) == "jsonir":
                 try:
-                    parsed[file.path] = parse(file.content)
+                    parsed[file.path] = _parse(file.content)
                 except ValidationError as exc:
                     self.collector.start(file.path)
                     self.collector.case(

@@ -216,6 +216,7 @@ class JsonIrExecutor:
         self._tokens: dict[str, tuple[str, float | None]] = {}
         self._token_lock = asyncio.Lock()
         self._auth_cache: dict[tuple[str | None, str], list[SchemeSecrets]] = {}
+        self._static_urls: dict[str, httpx.URL | StepFailure] = {}
         for scheme in api.security_schemes.values() if api else ():
             if scheme.kind.lower() == "apikey" and scheme.param_name:
                 masker.add_header_name(scheme.param_name)
@@ -321,11 +322,8 @@ class JsonIrExecutor:
         )
         return False
 
-    async def _build(
-        self, item: _Compiled, captures: dict[str, Any]
-    ) -> tuple[httpx.Request, list[str]]:
-        step = item.step
-        path = item.path.render(captures, encode_segment)
+    def _url(self, path: str) -> httpx.URL:
+        """The URL of ``path`` under the base URL, refused when it could leave its host."""
         if not path.startswith("/") or path.startswith("//") or "\\" in path:
             raise StepFailure(
                 f"path {path!r} must start with a single '/' and hold no backslash"
@@ -337,6 +335,29 @@ class JsonIrExecutor:
             self._origin.port,
         ):
             raise StepFailure(f"path {path!r} leaves the environment's host")
+        return url
+
+    def _static_url(self, path: str) -> httpx.URL:
+        """:meth:`_url` for a path without placeholders, worked out once per run."""
+        known = self._static_urls.get(path)
+        if known is None:
+            try:
+                known = self._url(path)
+            except StepFailure as exc:
+                known = exc
+            self._static_urls[path] = known
+        if isinstance(known, StepFailure):
+            raise StepFailure(str(known))
+        return known
+
+    async def _build(
+        self, item: _Compiled, captures: dict[str, Any]
+    ) -> tuple[httpx.Request, list[str]]:
+        step = item.step
+        if item.path.static:
+            url = self._static_url(item.path.source)
+        else:
+            url = self._url(item.path.render(captures, encode_segment))
 
         params: list[tuple[str, str | int | float | bool | None]] = []
         for key, values in item.query:

@@ -28,6 +28,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -60,8 +61,13 @@ _QUERY_PAIR = re.compile(r"([?&;])([^=&#\s;]+)=([^&#\s;]*)")
 _JSON_MEMBER = re.compile(r'"([^"\\]{1,80})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 
 
+@lru_cache(maxsize=4096)
 def is_sensitive_name(name: str) -> bool:
-    """True when a header, query parameter or JSON member name suggests a credential."""
+    """True when a header, query parameter or JSON member name suggests a credential.
+
+    The answer depends on the name only, and a run sees the same few header
+    and member names over and over, so answers are cached.
+    """
     lowered = name.lower()
     if any(word in lowered for word in _SENSITIVE_WORDS):
         return True

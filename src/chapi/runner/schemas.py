@@ -9,7 +9,8 @@ once the inlined copy reaches :data:`INLINE_BUDGET` nodes, so a schema that
 references itself, or one that would grow exponentially when expanded, still
 costs bounded memory. OpenAPI 3.1 schemas are checked with
 ``OAS31Validator``; 2.0 and 3.0 schemas (``nullable`` and friends) with
-``OAS30Validator``. One validator is built per schema and reused for the run.
+``OAS30Validator``. One validator is built per schema and reused for the run,
+and the documented response of each operation and status is looked up once.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ class ResponseSchemas:
             _DOCUMENT_URI, resource
         )
         self._cache: dict[tuple[str, str, str], Any] = {}
+        self._by_status: dict[tuple[str, int], tuple[Response | None, Any]] = {}
 
     def _validator(self, operation: Operation, response: Response) -> Any:
         media = _json_media(response)
@@ -158,10 +160,14 @@ class ResponseSchemas:
         ``empty`` the response had no body at all: that conforms only when
         the documented response has no schema (a 204, say).
         """
-        response = find_response(operation, status)
+        known = self._by_status.get((operation.key, status))
+        if known is None:
+            response = find_response(operation, status)
+            validator = self._validator(operation, response) if response else None
+            known = self._by_status[(operation.key, status)] = (response, validator)
+        response, validator = known
         if response is None:
             return [f"{operation.key} documents no response for status {status}"]
-        validator = self._validator(operation, response)
         if validator is None:
             return []
         if empty:
