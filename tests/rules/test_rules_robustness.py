@@ -233,3 +233,25 @@ def test_json_lines_follow_duplicate_keys_and_missing_paths() -> None:
     assert doc.line_of(["a", "y", 1]) == 8
     assert doc.line_of(["a", "y", 7]) == 6
     assert doc.line_of(["a", "z"]) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    command=st.sampled_from(
+        ["sed", "sed -e", "sort", "date", "mktemp", "echo", "curl"]
+    ),
+    text=st.text(
+        alphabet=st.sampled_from(list("sewrpdy/\\|{};!$@:#-=[]()`'1 \nxP")), max_size=40
+    ),
+)
+def test_shell_rule_never_raises_on_odd_expansions_and_tool_scripts(
+    command: str, text: str
+) -> None:
+    """Odd sed scripts, GNU options and ${...} bodies give findings, never exceptions."""
+    # Arrange
+    quoted = "'" + text.replace("'", "'\"'\"'") + "'"
+    script = f'{command} {quoted} "${{x{text.replace(chr(10), "")}}}" f\n'
+    file = PackFile("x.sh", script, "SMOKE")
+
+    # Act / Assert
+    _run_all(file)
