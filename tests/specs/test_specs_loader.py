@@ -683,3 +683,26 @@ def test_text_limit_counts_utf8_bytes_not_characters() -> None:
     with pytest.raises(SpecLoadError, match="larger than 1000 bytes"):
         load_document(text, limits=Limits(max_bytes=1000))
     assert load_document(text, limits=Limits(max_bytes=2000)).version == "3.0"
+
+
+def test_dict_source_enum_values_become_plain_json() -> None:
+    """Enum members (str and int subclasses) in a dict source load as their values."""
+    import enum
+
+    class Kind(enum.StrEnum):
+        """A str enum."""
+
+        OBJECT = "object"
+
+    class Status(enum.IntEnum):
+        """An int enum."""
+
+        OK = 200
+
+    loaded = load_document(
+        _api({"/a": {"get": {"responses": {Status.OK: {"description": Kind.OBJECT}}}}})
+    )
+
+    response = loaded.document["paths"]["/a"]["get"]["responses"]
+    assert json.dumps(response) == '{"200": {"description": "object"}}'
+    assert type(response["200"]["description"]) is str

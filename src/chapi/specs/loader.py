@@ -234,28 +234,37 @@ def _check_depth(value: Any, limit: int, where: str) -> None:
             )
 
 
-def _pointer_of(trail: list[str]) -> str:
-    return "/" + "/".join(_escape(part) for part in trail)
+class _NotJson(Exception):
+    """Raised inside :func:`_to_json_data`; collects the pointer while unwinding."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.trail: list[str] = []
+
+    def pointer(self) -> str:
+        return "/" + "/".join(_escape(part) for part in reversed(self.trail))
 
 
-def _json_key(key: Any, where: str, trail: list[str]) -> str:
+def _json_key(key: Any) -> str:
     """A mapping key as JSON text would spell it (YAML allows ``200:`` unquoted)."""
     if isinstance(key, str):
-        return key
+        return str.__str__(key)
     if isinstance(key, bool):
         return "true" if key else "false"
     if key is None:
         return "null"
     if isinstance(key, int):
-        return str(key)
+        return str(int(key))
     if isinstance(key, float) and math.isfinite(key):
         return repr(key)
     if isinstance(key, datetime.date):
         return key.isoformat()
-    raise SpecLoadError(
-        f"{where} has a {type(key).__name__} mapping key at {_pointer_of(trail)}, "
-        "which JSON cannot represent"
-    )
+    raise _NotJson(f"a {type(key).__name__} mapping key")
+
+
+_JSON_LEAVES = (str, int, float, bool, type(None))
+_CYCLE = "a cycle"
 
 
 def _to_json_data(value: Any, where: str) -> Any:
@@ -264,53 +273,73 @@ def _to_json_data(value: Any, where: str) -> Any:
     YAML (and a caller's dict) may hold what JSON cannot: integer, boolean or
     null mapping keys become their JSON spelling (``200`` -> ``"200"``), dates
     and timestamps their ISO 8601 text, tuples lists. Other types (bytes,
-    sets, arbitrary objects) and a container that holds itself are refused.
-    Shared containers (YAML aliases) stay shared in the copy. Keys that become
-    equal (``200`` and ``"200"``) keep the later value, as duplicate keys do.
-    The caller bounds the depth first (:func:`_check_depth`).
+    sets, arbitrary objects) and a container that holds itself are refused,
+    naming the JSON Pointer. Shared containers (YAML aliases) stay shared in
+    the copy. Keys that become equal (``200`` and ``"200"``) keep the later
+    value, as duplicate keys do. The caller bounds the depth first
+    (:func:`_check_depth`).
     """
     done: dict[int, Any] = {}
     active: set[int] = set()
-    trail: list[str] = []
 
     def convert(node: Any) -> Any:
-        if node is None or isinstance(node, (str, int, float)):
-            return node
         if isinstance(node, datetime.date):
             return node.isoformat()
+        if isinstance(node, bool):  # subclasses of the JSON types, e.g. enums
+            return bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return str.__str__(node)
         if not isinstance(node, (dict, list, tuple)):
-            raise SpecLoadError(
-                f"{where} holds a {type(node).__name__} value at "
-                f"{_pointer_of(trail)}, which JSON cannot represent"
-            )
+            raise _NotJson(f"a {type(node).__name__} value")
         key = id(node)
         if key in done:
             return done[key]
         if key in active:
-            raise SpecLoadError(
-                f"{where} contains itself at {_pointer_of(trail)} (a cycle)"
-            )
+            raise _NotJson(_CYCLE)
         active.add(key)
         out: Any
         if isinstance(node, dict):
             out = {}
             for name, item in node.items():
-                text = _json_key(name, where, trail)
-                trail.append(text)
-                out[text] = convert(item)
-                trail.pop()
+                text = name if type(name) is str else _json_key(name)
+                if type(item) in _JSON_LEAVES:
+                    out[text] = item
+                    continue
+                try:
+                    out[text] = convert(item)
+                except _NotJson as exc:
+                    exc.trail.append(text)
+                    raise
         else:
             out = []
             for i, item in enumerate(node):
-                trail.append(str(i))
-                out.append(convert(item))
-                trail.pop()
+                if type(item) in _JSON_LEAVES:
+                    out.append(item)
+                    continue
+                try:
+                    out.append(convert(item))
+                except _NotJson as exc:
+                    exc.trail.append(str(i))
+                    raise
         active.discard(key)
         done[key] = out
         return out
 
     try:
-        return convert(value)
+        return convert(value) if type(value) not in _JSON_LEAVES else value
+    except _NotJson as exc:
+        if exc.problem == _CYCLE:
+            message = f"{where} contains itself at {exc.pointer()} (a cycle)"
+        else:
+            message = (
+                f"{where} holds {exc.problem} at {exc.pointer()}, "
+                "which JSON cannot represent"
+            )
+        raise SpecLoadError(message) from None
     except RecursionError:
         raise SpecLoadError(f"{where} is nested too deeply to read") from None
 
