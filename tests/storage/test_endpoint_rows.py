@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -190,3 +191,39 @@ def test_uuid_from_hex_matches_uuid() -> None:
         with pytest.raises(ValueError):
             er.uuid_from_hex(bad)
     assert er.FAST_PATH
+
+
+def test_reading_the_catalog_leaves_the_collector_as_it_was(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector is paused for the fetch and the building, then restored,
+    also when the read fails; a collector the caller disabled stays disabled."""
+    import gc
+
+    spec, rows = _catalog(storage)
+    seen: list[bool] = []
+    real = er.EndpointReader.read
+
+    def watching(self: er.EndpointReader, fetched: Any) -> list[d.Endpoint]:
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("conversion failed")
+        return real(self, fetched)
+
+    monkeypatch.setattr(er.EndpointReader, "read", watching)
+    assert gc.isenabled()
+    with storage.unit_of_work() as uow:
+        assert len(uow.specs.endpoints(spec.id)) == len(rows)
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError, match="conversion failed"):
+            uow.specs.endpoints(spec.id)
+        assert gc.isenabled()
+    assert seen == [False, False]
+
+    gc.disable()
+    try:
+        with storage.unit_of_work() as uow:
+            uow.specs.endpoints(spec.id)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

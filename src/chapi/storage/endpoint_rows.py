@@ -51,6 +51,7 @@ __all__ = [
     "EndpointReader",
     "catalog_insert",
     "catalog_query",
+    "collector_paused",
     "uuid_from_hex",
 ]
 
@@ -267,7 +268,7 @@ class EndpointReader:
 
     def read(self, rows: Sequence[Sequence[Any]]) -> list[Endpoint]:
         """Convert every row; pauses the cyclic garbage collector meanwhile."""
-        with _collector_paused():
+        with collector_paused():
             return self._read(rows)
 
     def _read(self, rows: Sequence[Sequence[Any]]) -> list[Endpoint]:
@@ -336,14 +337,16 @@ def _as_uuid(value: Any) -> uuid.UUID:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many objects.
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while fetching or building many objects.
 
     Reading 100,000 catalog rows allocates several hundred thousand
-    containers, none of them part of a reference cycle; with the collector
-    running, the full collections this triggers cost more than the building
-    itself. The collector is left alone if it was already disabled, and
-    re-enabled afterwards otherwise.
+    containers (the driver's row tuples, then the objects), none of them
+    part of a reference cycle; with the collector running, the full
+    collections this triggers cost more than the building itself. The
+    collector is left alone if it was already disabled (so pauses nest), and
+    re-enabled afterwards otherwise. The pause is process-wide: another
+    thread allocating meanwhile is not collected until it ends.
     """
     if not gc.isenabled():
         yield

@@ -46,7 +46,12 @@ from ..errors import (
 )
 from . import migrate
 from . import tables as t
-from .endpoint_rows import EndpointReader, catalog_insert, catalog_query
+from .endpoint_rows import (
+    EndpointReader,
+    catalog_insert,
+    catalog_query,
+    collector_paused,
+)
 from .ports import (
     ConversationRepository,
     DiscoveryRepository,
@@ -479,13 +484,16 @@ class _Specs(_Repo):
         owner = self._exec(
             sa.select(t.api_specs.c.project_id).where(t.api_specs.c.id == spec_id)
         ).scalar_one_or_none()
-        result = self._exec(catalog_query(spec_id, owner))
-        try:
-            # the driver's own tuples: EndpointReader converts the values
-            rows = result.cursor.fetchall()
-        finally:
-            result.close()
-        return EndpointReader(self._uow.connection.dialect, spec_id, owner).read(rows)
+        reader = EndpointReader(self._uow.connection.dialect, spec_id, owner)
+        # the fetch allocates as many acyclic containers as the building does
+        with collector_paused():
+            result = self._exec(catalog_query(spec_id, owner))
+            try:
+                # the driver's own tuples: EndpointReader converts the values
+                rows = result.cursor.fetchall()
+            finally:
+                result.close()
+            return reader.read(rows)
 
 
 # -- conversations ------------------------------------------------------------
