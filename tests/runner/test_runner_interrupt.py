@@ -29,11 +29,30 @@ TOKEN = "interrupt-Secret-Token-0815"
 
 # Python installs its Ctrl-C handler only when SIGINT is not ignored at start,
 # and a test runner started in the background may pass SIGINT on ignored.
-_ENTRY = (
-    "import signal, sys;"
-    "signal.signal(signal.SIGINT, signal.default_int_handler);"
-    "from chapi.cli import main;"
-    "raise SystemExit(main(sys.argv[1:]))"
+_DEFAULT_SIGINT = (
+    "import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+)
+
+# ``chapi run`` as the console script runs it.
+_CLI = (
+    _DEFAULT_SIGINT
+    + "from chapi.cli import main\nraise SystemExit(main(sys.argv[1:]))\n"
+)
+
+# A caller looping over ``chapi.runs.stream`` (the run is in a worker thread).
+_STREAM = (
+    _DEFAULT_SIGINT
+    + """
+from chapi import Chapi
+home, pack = sys.argv[2], sys.argv[5]
+with Chapi(home=home, llm=None) as chapi:
+    try:
+        for event in chapi.runs.stream(pack, "local", force=True, concurrency=1):
+            print(type(event).__name__, flush=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\\n")
+        raise SystemExit(130)
+"""
 )
 
 
@@ -91,8 +110,9 @@ def _file(name: str, *paths: str) -> str:
     return json.dumps({"jsonir": 1, "name": name, "steps": steps})
 
 
+@pytest.mark.parametrize("entry", [_CLI, _STREAM], ids=["cli-run", "runs-stream"])
 def test_sigint_leaves_a_finished_failed_run_with_partial_results(
-    server: _Server, tmp_path: Path
+    server: _Server, tmp_path: Path, entry: str
 ) -> None:
     """SIGINT mid-run: exit 130, and the stored run is failed, cancelled, with what ran."""
     home = tmp_path / "home"
@@ -111,7 +131,7 @@ def test_sigint_leaves_a_finished_failed_run_with_partial_results(
             mode="json-ir",
         )
 
-    command = [sys.executable, "-c", _ENTRY, "--home", str(home), "--offline"]
+    command = [sys.executable, "-c", entry, "--home", str(home), "--offline"]
     command += ["run", str(pack.id), "local", "--force", "--concurrency", "1"]
     process = subprocess.Popen(
         command,
