@@ -297,3 +297,48 @@ def test_swagger2_schema_mismatch_fails(
     assert good.results[0].outcome == "passed"
     assert bad.results[0].outcome == "failed"
     assert "schema /: 'not_there' is a required property" in bad.results[0].message
+
+
+def _cookies_are(name: str, cookies: dict[str, str], auth: str = "valid") -> Any:
+    return {
+        "name": name,
+        "auth": auth,
+        "request": {"method": "GET", "path": "/cookies"},
+        "expect": {"json": [{"pointer": "/cookies", "equals": cookies}]},
+    }
+
+
+def test_server_cookies_stay_in_their_file_and_off_unauthenticated_steps(
+    httpbin_url: str,
+) -> None:
+    """A file's session cookie follows its valid steps only, never another file."""
+    login = {
+        "name": "server sets a session cookie",
+        "request": {
+            "method": "GET",
+            "path": "/cookies/set",
+            "query": {"session": "s-0123456789"},
+        },
+        "expect": {"status": [302]},
+    }
+    files = [
+        ("login.json", [
+            login,
+            _cookies_are("sent back by the same file", {"session": "s-0123456789"}),
+            _cookies_are("not sent without credentials", {}, auth="none"),
+            _cookies_are("not sent with wrong credentials", {}, auth="invalid"),
+        ]),
+        ("other.json", [_cookies_are("another file has no session", {})]),
+    ]  # fmt: skip
+    pack = [
+        PackFile(name, json.dumps({"jsonir": 1, "name": name, "steps": steps}))
+        for name, steps in files
+    ]
+
+    outcome = execute_pack(pack, api=None, base_url=httpbin_url, concurrency=1)
+
+    assert [(c.name, c.outcome, c.message) for c in outcome.results] == [
+        (step["name"], "passed", "") for _, steps in files for step in steps
+    ]
+    sent = outcome.results[1].request
+    assert re.search(r"(?m)^cookie: \*\*\*$", sent), sent

@@ -32,6 +32,7 @@ import traceback
 import uuid
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -326,6 +327,9 @@ class _Run:
             follow_redirects=False,
             trust_env=False,
             transport=transport,
+            # Files keep their own cookies (see jsonir_executor); a shared
+            # jar would carry one file's session into every other file.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         ) as client:
             jsonir = JsonIrExecutor(
                 client=client,

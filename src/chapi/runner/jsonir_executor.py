@@ -5,6 +5,12 @@ concurrently, bounded by the caller's semaphore. A step is one case. When a
 step fails, the steps after it still run, except those that need a value it
 should have captured: they are recorded as skipped, naming the step.
 
+Cookies a server sets are kept per file, not per run: each file has its
+own jar, filled from the ``Set-Cookie`` headers of its responses and sent
+only with its ``valid`` steps, so one file's session never reaches another
+file, nor a step that must go without credentials (``none``) or with wrong
+ones (``invalid``). The run's shared client keeps no cookies itself.
+
 Safety: a request never leaves the environment's host. Paths must start with
 one ``/`` (never ``//`` or an absolute URL), captured values are
 percent-encoded inside paths, redirects are not followed, and the final URL's
@@ -229,23 +235,29 @@ class JsonIrExecutor:
         """Run every step of ``file`` in order, recording one case per step."""
         compiled = [_compile(step, self._operations) for step in parsed.steps]
         captures: dict[str, Any] = {}
+        jar = httpx.Cookies()
         lost: dict[str, str] = {}
         self._collector.log(file, f"file {file}: {len(compiled)} steps")
         for item in compiled:
-            if not await self._run_step(file, item, captures, lost):
+            if not await self._run_step(file, item, captures, lost, jar):
                 for name in item.step.capture:
                     if name not in captures:
                         lost[name] = item.step.name
         self._collector.finish_file(file)
 
     async def _run_step(
-        self, file: str, item: _Compiled, captures: dict[str, Any], lost: dict[str, str]
+        self,
+        file: str,
+        item: _Compiled,
+        captures: dict[str, Any],
+        lost: dict[str, str],
+        jar: httpx.Cookies,
     ) -> bool:
         step = item.step
         started = time.perf_counter()
         request_text = f"{step.request.method} {step.request.path}"
         try:
-            request, notes = await self._build(item, captures)
+            request, notes = await self._build(item, captures, jar)
             for note in notes:
                 self._collector.log(file, f"note: {note}")
             request_text = self._describe_request(request)
@@ -253,6 +265,8 @@ class JsonIrExecutor:
             sent = time.perf_counter()
             async with asyncio.timeout(self._request_timeout):
                 response = await self._client.send(request)
+            if "set-cookie" in response.headers:
+                jar.extract_cookies(response)
             elapsed_ms = (time.perf_counter() - sent) * 1000
         except MissingCaptureError as exc:
             if exc.name in lost:
@@ -351,7 +365,7 @@ class JsonIrExecutor:
         return known
 
     async def _build(
-        self, item: _Compiled, captures: dict[str, Any]
+        self, item: _Compiled, captures: dict[str, Any], jar: httpx.Cookies
     ) -> tuple[httpx.Request, list[str]]:
         step = item.step
         if item.path.static:
@@ -387,11 +401,17 @@ class JsonIrExecutor:
         headers.update(auth.headers)
         params.extend(auth.query.items())
         if auth.cookies:
-            cookie = "; ".join(f"{k}={v}" for k, v in auth.cookies.items())
-            existing = headers.pop("Cookie", None) or headers.pop("cookie", None)
-            headers["Cookie"] = f"{existing}; {cookie}" if existing else cookie
+            _add_cookies(
+                headers, "; ".join(f"{k}={v}" for k, v in auth.cookies.items())
+            )
         if params:
             url = url.copy_merge_params(params)
+        if step.auth == "valid" and jar:
+            # The file's own session: sent only where valid credentials go.
+            probe = httpx.Request(step.request.method, url)
+            jar.set_cookie_header(probe)
+            if "cookie" in probe.headers:
+                _add_cookies(headers, probe.headers["cookie"])
         request = self._client.build_request(
             step.request.method, url, headers=headers, content=content
         )
@@ -584,6 +604,12 @@ def _excerpt(mask: Masker, content: bytes) -> str:
     # its first part.
     window = content[: EXCERPT_CAP + mask.margin].decode("utf-8", "replace")
     return mask.excerpt(window, EXCERPT_CAP)
+
+
+def _add_cookies(headers: dict[str, str], cookies: str) -> None:
+    """Append ``cookies`` to the ``Cookie`` header in ``headers``, creating it if needed."""
+    existing = headers.pop("Cookie", None) or headers.pop("cookie", None)
+    headers["Cookie"] = f"{existing}; {cookies}" if existing else cookies
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
