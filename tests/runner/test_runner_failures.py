@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -278,6 +279,45 @@ def test_ctrl_c_returns_the_outcome(hanging_url: str) -> None:
     outcome = execute_pack(
         [_file("k.json", _get("a"), _get("b"))], api=None, base_url=hanging_url
     )
+
+    assert outcome.reason == "cancelled"
+    assert [c.outcome for c in outcome.results] == ["error", "error"]
+
+
+def test_inside_a_running_loop_the_run_gets_its_own_thread(demo: DemoServer) -> None:
+    """As in a Jupyter cell: execute_pack called while a loop runs still runs the pack."""
+    seen: list[Any] = []
+
+    async def cell() -> Any:
+        return execute_pack(
+            [_file("j.json", _get("a"), _get("b"))],
+            api=None,
+            base_url=demo.base_url,
+            secrets={"TOKEN": DEMO_TOKEN},
+            on_event=seen.append,
+        )
+
+    outcome = asyncio.run(cell())
+
+    assert outcome.passed
+    assert [c.outcome for c in outcome.results] == ["passed", "passed"]
+    assert isinstance(seen[-1], RunFinished) and seen[-1].passed
+
+
+def test_ctrl_c_inside_a_running_loop_returns_the_outcome(hanging_url: str) -> None:
+    """SIGINT while a loop runs (a notebook kernel interrupt) cancels the run, which returns."""
+    loop = asyncio.new_event_loop()
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    async def cell() -> Any:
+        return execute_pack(
+            [_file("k.json", _get("a"), _get("b"))], api=None, base_url=hanging_url
+        )
+
+    try:
+        outcome = loop.run_until_complete(cell())
+    finally:
+        loop.close()
 
     assert outcome.reason == "cancelled"
     assert [c.outcome for c in outcome.results] == ["error", "error"]

@@ -7,6 +7,7 @@ the stored run, its artifacts and the history back.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import xml.etree.ElementTree as ET
@@ -185,6 +186,21 @@ def test_environment_of_another_project_is_not_found(
 
     with pytest.raises(NotFoundError):
         chapi.runs.execute(pack.id, foreign.id)
+
+
+def test_a_run_started_inside_a_running_loop_is_stored(
+    chapi: Chapi, flow: dict[str, Any]
+) -> None:
+    """``chapi.runs.execute`` works from a notebook cell, where a loop is running."""
+    pack = chapi.packs.generate(flow["project"].id, "smoke tests for pets")
+
+    async def cell() -> Any:
+        return chapi.runs.execute(pack.id, "local")
+
+    result = asyncio.run(cell())
+
+    assert result.status is RunStatus.PASSED
+    assert chapi.runs.get(result.id).status is RunStatus.PASSED
 
 
 def test_dead_server_gives_a_stored_failed_run(

@@ -30,7 +30,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -208,8 +208,12 @@ def execute_pack(
 ) -> RunOutcome:
     """Blocking form of :func:`aexecute_pack`, with its own event loop.
 
-    Call it from synchronous code (not from inside a running event loop).
     Ctrl-C ends the run with reason ``"cancelled"`` and returns the outcome.
+    Called where an event loop is already running in this thread (a Jupyter
+    cell, an async application calling synchronous code), the run gets a
+    worker thread with its own loop and this call blocks until it ends;
+    Ctrl-C then sets ``cancel`` (a new event when none was given) and waits
+    for the run to stop.
     """
     holder: dict[str, RunOutcome] = {}
 
@@ -219,29 +223,70 @@ def execute_pack(
         if on_event is not None:
             on_event(event)
 
-    async def main() -> RunOutcome:
-        return await aexecute_pack(
-            files,
-            api=api,
-            base_url=base_url,
-            secrets=secrets,
-            concurrency=concurrency,
-            request_timeout=request_timeout,
-            run_timeout=run_timeout,
-            script_timeout=script_timeout,
-            on_event=remember,
-            cancel=cancel,
-            run_id=run_id,
-            transport=transport,
+    def run(stop: threading.Event | None) -> RunOutcome:
+        return asyncio.run(
+            aexecute_pack(
+                files,
+                api=api,
+                base_url=base_url,
+                secrets=secrets,
+                concurrency=concurrency,
+                request_timeout=request_timeout,
+                run_timeout=run_timeout,
+                script_timeout=script_timeout,
+                on_event=remember,
+                cancel=stop,
+                run_id=run_id,
+                transport=transport,
+            )
         )
 
+    if _loop_running():
+        return _on_worker_thread(run, cancel or threading.Event())
     try:
-        return asyncio.run(main())
+        return run(cancel)
     except (KeyboardInterrupt, asyncio.CancelledError):
         outcome = holder.get("outcome")
         if outcome is None:
             raise
         return outcome
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _on_worker_thread(
+    run: Callable[[threading.Event], RunOutcome], stop: threading.Event
+) -> RunOutcome:
+    """``run(stop)`` on a new thread, waited for; Ctrl-C sets ``stop`` and waits on."""
+    done: dict[str, Any] = {}
+    ended = threading.Event()
+
+    def work() -> None:
+        try:
+            done["outcome"] = run(stop)
+        except BaseException as exc:  # handed to the waiting thread
+            done["error"] = exc
+        finally:
+            ended.set()
+
+    # Waiting on an event, not Thread.join: a join that Ctrl-C interrupted
+    # cannot be relied on when called again.
+    threading.Thread(target=work, name="chapi-run", daemon=True).start()
+    try:
+        ended.wait()
+    except KeyboardInterrupt:
+        stop.set()
+        ended.wait()
+    if "error" in done:
+        raise done["error"]
+    outcome: RunOutcome = done["outcome"]
+    return outcome
 
 
 class _Run:
