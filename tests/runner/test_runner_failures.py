@@ -19,6 +19,7 @@ import pytest
 
 from chapi.demo import DemoServer
 from chapi.runner import PackFile, RunFinished, execute_pack
+from chapi.specs.model import ApiModel, Operation, SecurityScheme
 from conftest import DEMO_TOKEN
 
 
@@ -211,6 +212,56 @@ def test_request_timeout_covers_the_whole_exchange() -> None:
     assert slow.results[0].outcome == "failed"
     assert slow.results[0].message == "request timed out (no full response in 0.6s)"
     assert patient.results[0].outcome == "passed"
+
+
+class _DripTokenHandler(_DripHandler):
+    """Drips its OAuth2 token answer; answers GET at once."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        super().do_GET()
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_request_timeout_covers_the_oauth2_token_exchange() -> None:
+    """A token endpoint dripping its answer is cut off by the request timeout too."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DripTokenHandler)
+    server.daemon_threads = True
+    _serve(server)
+    scheme = SecurityScheme(
+        name="oauth", kind="oauth2", token_url="/token", flows=("clientCredentials",)
+    )
+    api = ApiModel(
+        spec_version="3.0",
+        operations=(Operation(method="GET", path="/data", security=(("oauth",),)),),
+        security_schemes={"oauth": scheme},
+    )
+    step = {
+        "name": "data",
+        "operation": "GET /data",
+        "request": {"method": "GET", "path": "/data"},
+    }
+
+    try:
+        outcome = execute_pack(
+            [_file("o.json", step)],
+            api=api,
+            base_url=f"http://127.0.0.1:{server.server_address[1]}",
+            secrets={"CLIENT_ID": "client-1", "CLIENT_SECRET": "client-Secret-77"},
+            request_timeout=0.6,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    [case] = outcome.results
+    assert case.outcome == "failed"
+    assert case.message.startswith("could not get an OAuth2 token from http://")
+    assert case.message.endswith("/token: no full answer in 0.6s")
 
 
 def test_invalid_json_is_a_clean_failure() -> None:

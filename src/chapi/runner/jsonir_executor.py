@@ -478,14 +478,20 @@ class JsonIrExecutor:
             if scheme.scopes:
                 data["scope"] = " ".join(scheme.scopes)
             try:
-                response = await self._client.post(
-                    url,
-                    data=data,
-                    auth=(
-                        found.values["client_id"] or "",
-                        found.values["client_secret"] or "",
-                    ),
-                )
+                async with asyncio.timeout(self._request_timeout):
+                    response = await self._client.post(
+                        url,
+                        data=data,
+                        auth=(
+                            found.values["client_id"] or "",
+                            found.values["client_secret"] or "",
+                        ),
+                    )
+            except TimeoutError as exc:
+                raise StepFailure(
+                    f"could not get an OAuth2 token from {url}: no full answer"
+                    f" in {self._request_timeout:g}s"
+                ) from exc
             except httpx.HTTPError as exc:
                 raise StepFailure(
                     f"could not get an OAuth2 token from {url}: {type(exc).__name__}"
