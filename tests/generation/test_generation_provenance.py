@@ -120,3 +120,48 @@ def test_card_schema_refuses_unsafe_shapes() -> None:
     assert list(validator.iter_errors(base)) == []
     assert list(validator.iter_errors({**base, "extra": 1}))
     assert len(list(validator.iter_errors({**base, "files": [bad_file]}))) == 2
+
+
+def test_llm_settings_enter_the_hash_only_when_given() -> None:
+    """The LLM's server and sampling change the hash; leaving them out changes nothing."""
+    plain = inputs_hash(**BASE)
+    settings = {"server": "http://127.0.0.1:8000/v1", "temperature": 0.0}
+
+    with_none = inputs_hash(**BASE, llm=None)
+    with_llm = inputs_hash(**BASE, llm=settings)
+    warmer = inputs_hash(**BASE, llm={**settings, "temperature": 0.5})
+    elsewhere = inputs_hash(**BASE, llm={**settings, "server": "http://127.0.0.1:9/v1"})
+
+    assert with_none == plain
+    assert len({plain, with_llm, warmer, elsewhere}) == 4
+
+
+# The offline planner's inputs hash and card digest for the hand-built pets
+# API, pinned: a change to the hash payload or to the rendered files shows
+# here first (bump GENERATOR_VERSION when it is meant).
+PINNED = {
+    "json-ir": (
+        "sha256:ad02394c30c6470b96070a536bbe438264fca374abfbe068f971a8b770aa86eb",
+        "sha256:8afd37e35937217dc353d44e5e9185dd6b64d3498b29b8a0427f058a96197f5f",
+    ),
+    "bash-curl": (
+        "sha256:ba277b1f5d7322a7ccd913c1f63f264e19bd82637a74090e025418da2b71280a",
+        "sha256:9a458536f2b6177581d9dbe58d4b6fa56e642aca17d18080081c15eb077a505c",
+    ),
+    "hybrid": (
+        "sha256:38673da565f80ac5e49c70ceefd70dd0a734fa31ed1fef2b63e015d781f554e1",
+        "sha256:715dde42a8c870e1c001a0406c40c542148320059ce6dbe4c465b1d08a2b8a25",
+    ),
+}
+
+
+def test_offline_planner_hashes_and_files_are_pinned() -> None:
+    """Same inputs, same hash and bytes as this version has always produced."""
+    api = petstore()
+
+    found = {}
+    for mode in PINNED:
+        result = plan_pack(api, "smoke, auth, crud and negative tests", mode=mode)  # type: ignore[arg-type]
+        found[mode] = (result.inputs_hash, result.card.digest())
+
+    assert found == PINNED

@@ -177,3 +177,45 @@ def test_azure_client_reaches_deployment_path(llm_server: FakeOpenAIServer) -> N
     )
     assert received.headers["api-key"] == SECRET
     assert result.model == "cards-deploy"
+
+
+def test_cache_identity_names_the_server_without_secrets() -> None:
+    """Userinfo, query and fragment leave the server URL; the key and headers stay out."""
+    config = LLMConfig(
+        model="m",
+        base_url="HTTP://user:pw@LocalHost:8000/v1/?key=abc#frag",
+        api_key=SECRET,
+        extra_headers={"X-Secret": "header-secret"},
+        temperature=0.3,
+        max_tokens=900,
+    )
+
+    identity = config.cache_identity()
+
+    assert identity == {
+        "server": "http://localhost:8000/v1",
+        "temperature": 0.3,
+        "max_tokens": 900,
+    }
+    for secret in (SECRET, "user", "pw", "key=abc", "frag", "header-secret"):
+        assert secret not in str(identity)
+
+
+def test_cache_identity_on_azure_adds_deployment_and_api_version() -> None:
+    """Azure settings that change what answers are part of the identity."""
+    config = LLMConfig(
+        model="m",
+        azure_endpoint="https://res.openai.azure.com/",
+        api_version="2024-10-21",
+        deployment="cards",
+        api_key=SECRET,
+    )
+    plain = LLMConfig(model="m", api_key=SECRET)
+
+    identity = config.cache_identity()
+
+    assert identity["server"] == "https://res.openai.azure.com"
+    assert identity["deployment"] == "cards"
+    assert identity["api_version"] == "2024-10-21"
+    assert plain.cache_identity()["server"] == "https://api.openai.com/v1"
+    assert "deployment" not in plain.cache_identity()

@@ -278,3 +278,67 @@ def test_endpoints_context_lists_the_selection_when_the_request_has_only_role_wo
     ]
     prompt = llm_server.received[0].body["messages"][1]["content"]
     assert "## Endpoints\n\n" + inputs.endpoints_context + "\n" in prompt
+
+
+def test_server_and_sampling_settings_separate_cached_packs(
+    llm_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """Another server or temperature asks anew; the same settings hit the cache.
+
+    Both servers serve a model of the same name and answer the same card; the
+    stored provenance names each server without the key.
+    """
+    # Arrange
+    database = f"sqlite:///{tmp_path / 'llm.db'}"
+    keys = FernetKeyProvider(generate_key())
+    request = "smoke tests for listing pets"
+
+    def facade(server: FakeOpenAIServer, **settings: object) -> Chapi:
+        config = LLMConfig.model_validate(
+            {
+                "model": "fake-model",
+                "base_url": server.base_url,
+                "api_key": TEST_KEY,
+                "timeout": 5.0,
+                "transport_retries": 0,
+            }
+            | settings
+        )
+        return Chapi(database, key_provider=keys, llm=config)
+
+    with facade(llm_server) as setup:
+        setup.specs.import_spec(setup.projects.create("pets").id, PETSTORE)
+    with FakeOpenAIServer() as other_server:
+        for server in (llm_server, other_server):
+            server.respond_with(lambda body: Reply(card_text()))
+
+        # Act
+        with facade(llm_server) as chapi:
+            first = chapi.packs.generate("pets", request)
+        with facade(other_server) as chapi:
+            other = chapi.packs.generate("pets", request)
+        with facade(llm_server, temperature=0.7) as chapi:
+            warmer = chapi.packs.generate("pets", request)
+        with facade(llm_server) as chapi:
+            again = chapi.packs.generate("pets", request)
+            stored = [chapi.packs.get(p.id) for p in (first, other, warmer)]
+
+    # Assert
+    assert len({first.id, other.id, warmer.id}) == 3
+    assert len({first.inputs_hash, other.inputs_hash, warmer.inputs_hash}) == 3
+    assert again.id == first.id and again.inputs_hash == first.inputs_hash
+    assert len(llm_server.received) == 2 and len(other_server.received) == 1
+    assert [r.body.get("temperature") for r in llm_server.received] == [0.0, 0.7]
+    identities = [
+        (p.inputs.selector_output_json or {})["llm"] for p in stored if p.inputs
+    ]
+    assert [i["server"] for i in identities] == [
+        llm_server.base_url,
+        other_server.base_url,
+        llm_server.base_url,
+    ]
+    assert [i["temperature"] for i in identities] == [0.0, 0.0, 0.7]
+    for pack in stored:
+        assert pack.inputs is not None
+        assert TEST_KEY not in pack.inputs.model_dump_json()
+    assert TEST_KEY.encode() not in (tmp_path / "llm.db").read_bytes()

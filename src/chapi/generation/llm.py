@@ -43,7 +43,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
@@ -148,6 +148,47 @@ class LLMConfig(BaseModel):
         return f"{parts.scheme}://{parts.hostname}" + (
             f":{parts.port}" if parts.port else ""
         )
+
+    @property
+    def server_url(self) -> str:
+        """The server's API root as the cache knows it: no userinfo, query or fragment.
+
+        Scheme and host are lower-cased and a trailing ``/`` is dropped, so
+        spellings of one URL agree; the path stays, since two servers may
+        share a host under different paths. The API key is never part of it.
+        """
+        url = self.azure_endpoint or self.base_url or "https://api.openai.com/v1"
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        if ":" in host:
+            host = f"[{host}]"
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        netloc = host + (f":{port}" if port is not None else "")
+        return urlunsplit(
+            (parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", "")
+        )
+
+    def cache_identity(self) -> dict[str, Any]:
+        """What besides the prompts and the model decides a generated pack.
+
+        The server (:attr:`server_url`), the sampling settings, and on Azure
+        OpenAI the deployment and API version. It goes into the pack's inputs
+        hash and provenance, so two servers serving the same model name, or
+        two temperatures, never share a cached pack. It holds no secret:
+        neither the API key nor the extra headers.
+        """
+        identity: dict[str, Any] = {
+            "server": self.server_url,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
+        if self.is_azure:
+            identity["deployment"] = self.deployment
+            identity["api_version"] = self.api_version
+        return identity
 
     def create_client(self) -> openai.OpenAI:
         """A new SDK client for this configuration.

@@ -56,6 +56,7 @@ def inputs_hash(
     notes: str | None = None,
     prompts: Iterable[str] = (),
     model: str | None = None,
+    llm: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> str:
     """``sha256:<hex>`` over the canonical JSON of every input that determines a pack.
@@ -76,6 +77,10 @@ def inputs_hash(
         notes: extra user hints.
         prompts: for the LLM path, the exact prompts sent.
         model: for the LLM path, the model name.
+        llm: for the LLM path, the server and sampling settings
+            (:meth:`~chapi.generation.llm.LLMConfig.cache_identity`); never a
+            secret. Left out of the hashed payload when ``None``, so the
+            offline planner's hashes do not depend on it.
         extra: anything else a generator wants pinned (JSON-serializable).
     """
     payload = {
@@ -93,4 +98,6 @@ def inputs_hash(
         "model": model,
         "extra": dict(extra or {}),
     }
+    if llm is not None:
+        payload["llm"] = dict(llm)
     return _sha256(canonical_json(payload))

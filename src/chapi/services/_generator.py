@@ -5,8 +5,9 @@ pack stores (inputs hash, generator version, file roles, role contexts,
 endpoints context, selector output) and, for the LLM, token usage. The
 inputs hash is known before anything expensive runs, so the pack cache
 can answer first: for the planner the plan is cheap and computed up
-front; for the LLM the hash covers the exact prompts and the model, and
-the server is only asked when no finalized pack has that hash.
+front; for the LLM the hash covers the exact prompts, the model, the
+server's URL (without userinfo or query, never the key) and the sampling
+settings, and the server is only asked when no finalized pack has that hash.
 """
 
 from __future__ import annotations
@@ -240,6 +241,7 @@ def _prepare_llm(
         notes=inputs.notes,
     )
     model = llm.config.request_model
+    identity = llm.config.cache_identity()
     generator = f"llm:{model}"
     version = f"{GENERATOR_VERSION}+{PROMPT_VERSION}"
     digest = inputs_hash(
@@ -255,6 +257,7 @@ def _prepare_llm(
         notes=inputs.notes,
         prompts=[m["content"] for m in messages],
         model=model,
+        llm=identity,
     )
     rule_context = RuleContext(
         mode=inputs.mode,  # type: ignore[arg-type]
@@ -290,6 +293,7 @@ def _prepare_llm(
         selector = _selector(inputs, intent.scope, roles)
         selector["operations"] = list(intent.operations)
         selector["prompt_fingerprint"] = result.prompt_fingerprint
+        selector["llm"] = identity
         return Generated(
             card=result.card,
             inputs_hash=digest,
