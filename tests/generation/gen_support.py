@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -154,6 +155,11 @@ class Recorder:
     base_url: str = ""
 
 
+SLOW_PREFIX = "/slow"
+"""Requests to paths starting with this are answered after :data:`SLOW_SECONDS`."""
+SLOW_SECONDS = 0.3
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -171,10 +177,15 @@ class _Handler(BaseHTTPRequestHandler):
                 body,
             )
         )
+        if self.path.startswith(SLOW_PREFIX):
+            time.sleep(SLOW_SECONDS)
         payload = json.dumps({"id": 1, "name": "x"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Served-By", "Chapi-Test")
+        self.send_header("X-Tag", "one")
+        self.send_header("X-Tag", "Two")
         self.end_headers()
         self.wfile.write(payload)
 
@@ -191,7 +202,12 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def recording_server() -> Iterator[Recorder]:
-    """A loopback HTTP server answering 200 with a small JSON body and recording every request."""
+    """A loopback HTTP server answering 200 with a small JSON body and recording every request.
+
+    Every answer carries ``Content-Type: application/json``, ``X-Served-By:
+    Chapi-Test`` and two ``X-Tag`` headers (``one`` and ``Two``); paths under
+    :data:`SLOW_PREFIX` are answered :data:`SLOW_SECONDS` late.
+    """
     server = _Server()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gen_support import Recorder, recording_server
+from gen_support import SLOW_PREFIX, SLOW_SECONDS, Recorder, recording_server
 
 from chapi.generation.render_bash import render_bash
 from chapi.generation.render_jsonir import render_jsonir
 from chapi.jsonir import parse
+from chapi.rules import PackFile as RulePackFile
+from chapi.rules import RuleContext, validate_pack
 from chapi.runner import PackFile, execute_pack
 from chapi.runner.credentials import INVALID_VALUE
 from chapi.specs.model import ApiModel
@@ -82,6 +84,44 @@ STEPS: list[dict[str, Any]] = [
         "request": {"method": "GET", "path": "/things"},
         "expect": {"status": [200], "json": [{"pointer": "/id", "equals": 2}]},
     },
+    {
+        "name": "headers in any case, a repeated one joined, pass",
+        "request": {"method": "GET", "path": "/things"},
+        "expect": {
+            "headers": {"content-type": "APPLICATION/JSON", "X-Tag": "one, two"},
+            "max_ms": 60000,
+        },
+    },
+    {
+        "name": "a missing header fails",
+        "request": {"method": "GET", "path": "/things"},
+        "expect": {"headers": {"X-Absent": ""}},
+    },
+    {
+        "name": "a header without the wanted text fails",
+        "request": {"method": "GET", "path": "/things"},
+        "expect": {"headers": {"X-Served-By": "it's $(other)"}},
+    },
+    {
+        "name": "a header name that is no HTTP token fails",
+        "request": {"method": "GET", "path": "/things"},
+        "expect": {"headers": {"X-Served-By:": ""}},
+    },
+    {
+        "name": "a slow answer within the time limit passes, body intact",
+        "request": {"method": "GET", "path": f"{SLOW_PREFIX}/ok"},
+        "expect": {
+            "headers": {"X-Served-By": "chapi-test"},
+            "json": [{"pointer": "/id", "equals": 1}],
+            "max_ms": 60000,
+        },
+        "capture": {"slow": "/name"},
+    },
+    {
+        "name": "a slow answer over the time limit fails",
+        "request": {"method": "GET", "path": f"{SLOW_PREFIX}/late/{{{{slow}}}}"},
+        "expect": {"max_ms": int(SLOW_SECONDS * 1000) // 6},
+    },
 ]
 DOCUMENT: dict[str, Any] = {
     "jsonir": 1,
@@ -90,6 +130,7 @@ DOCUMENT: dict[str, Any] = {
     "steps": STEPS,
 }
 EXPECTED_VERDICTS = [True, True, True, False, False]
+EXPECTED_VERDICTS += [True, False, False, False, True, False]
 
 
 def _requests(recorder: Recorder) -> list[dict[str, Any]]:
@@ -122,7 +163,7 @@ def test_the_feature_file_fits_the_schema() -> None:
     """The file parses into typed models that keep every feature."""
     parsed = parse(render_jsonir(DOCUMENT))
 
-    first, second, third, fourth, _ = parsed.steps
+    first, second, third, fourth = parsed.steps[:4]
     assert first.request.query["tag"] == ["a", "b c"]
     assert first.expect.max_ms == 60000 and first.expect.headers
     assert first.capture == {"thing": "/id", "label": "/name"}
@@ -167,7 +208,7 @@ def test_runner_and_bash_send_the_same_requests_and_agree(tmp_path: Path) -> Non
     assert bash_verdicts == EXPECTED_VERDICTS, done.stdout + done.stderr
     assert done.returncode == 1
     assert _requests(by_runner) == _requests(by_bash)
-    first, second, third, fourth, _ = _requests(by_bash)
+    first, second, third, fourth = _requests(by_bash)[:4]
     assert first["query"] == {"tag": ["a", "b c"], "limit": ["5"], "on": ["true"]}
     assert first["body"] == {"name": 'it\'s "x"', "n": 2}
     assert first["x-trace"] == "t-1"
@@ -178,3 +219,42 @@ def test_runner_and_bash_send_the_same_requests_and_agree(tmp_path: Path) -> Non
     assert first["authorization"] == second["authorization"] == "Bearer tok-1"
     assert third["authorization"] == f"Bearer {INVALID_VALUE}"
     assert fourth["authorization"] is None
+    late = int(SLOW_SECONDS * 1000) // 6
+    for line in (
+        "# header X-Absent is missing",
+        "# header X-Served-By 'Chapi-Test' does not contain 'it's $(other)'",
+        "# header X-Served-By: is missing",
+        f"more than max_ms {late}",
+    ):
+        assert line in done.stdout
+    assert list(tmp_path.iterdir()) == []  # the headers file is gone
+
+
+def test_header_and_time_checks_keep_to_the_rules() -> None:
+    """The script with header and time checks passes every built-in rule and bash -n."""
+    api = ApiModel(spec_version="3.1", title="things", operations=())
+    script = render_bash(DOCUMENT, api)
+
+    report = validate_pack(
+        [RulePackFile("tests/things/smoke.sh", script, "SMOKE")],
+        RuleContext(mode="bash-curl", api=api),
+    )
+    syntax = subprocess.run(
+        ["bash", "-n"], input=script, text=True, capture_output=True, check=False
+    )
+
+    assert report.passed, [(f.rule, f.message, f.line) for f in report.errors]
+    assert syntax.returncode == 0, syntax.stderr
+    tampered = script.replace(
+        'HEADERS_FILE="$(mktemp chapi-headers.XXXXXX)"',
+        'HEADERS_FILE="$HOME/.bashrc"',
+    )
+    found = validate_pack(
+        [RulePackFile("tests/things/smoke.sh", tampered, "SMOKE")],
+        RuleContext(mode="bash-curl", api=api),
+    )
+    messages = {f.message for f in found.errors}
+    assert "rm may only delete the script's own temporary files" in messages
+    assert "curl writes outside the working folder" in messages
+    assert 'HEADERS_FILE="$(mktemp chapi-headers.XXXXXX)"' in script
+    assert "-w '\\n%{time_total}\\n%{http_code}'" in script

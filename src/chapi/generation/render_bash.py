@@ -13,11 +13,18 @@ percent-encoded; curl runs with ``-q`` (no ``.curlrc``), ``--globoff``,
 ``--proto =http,https`` and a time limit, and bodies go through
 ``--data-raw`` (no ``@file`` reading).
 
-Known shortcomings: response-schema conformance (``expect.schema``),
-``expect.headers`` and ``expect.max_ms`` are checked by the json-ir runner
-only; value checks and captures need ``jq`` (without it, value checks are
-reported as skipped in a diagnostic and captures fail); pointer segments
-made only of digits are read as array indices.
+``expect.headers`` and ``expect.max_ms`` are checked as the runner checks
+them: curl writes the response headers (``-D``) to a file the script makes
+with ``mktemp`` in the working folder and removes on exit, and reports its
+``time_total`` through ``-w``. The helpers for this (:data:`TRUSTED_PRELUDES`)
+are only included when a step uses them, so other scripts are unchanged.
+
+Known shortcomings: response-schema conformance (``expect.schema``) is
+checked by the json-ir runner only; value checks and captures need ``jq``
+(without it, value checks are reported as skipped in a diagnostic and
+captures fail); pointer segments made only of digits are read as array
+indices; header names and values are compared case-insensitively for ASCII
+letters only.
 """
 
 from __future__ import annotations
@@ -33,7 +40,13 @@ from ..specs.model import ApiModel, Operation, SecurityScheme
 from .paths import one_line
 from .provenance import GENERATOR_VERSION
 
-__all__ = ["CREDENTIAL_VARS", "INVALID_VALUE", "credential_var", "render_bash"]
+__all__ = [
+    "CREDENTIAL_VARS",
+    "INVALID_VALUE",
+    "TRUSTED_PRELUDES",
+    "credential_var",
+    "render_bash",
+]
 
 #: Which environment variable holds the credential of each scheme kind.
 CREDENTIAL_VARS: Final[dict[str, tuple[str, ...]]] = {
@@ -47,6 +60,10 @@ _NON_WORD: Final = re.compile(r"[^A-Z0-9]+")
 _PLACEHOLDER: Final = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 _NOT_TOKEN: Final = re.compile(r"[^!#$%&'*+.^_`|~0-9A-Za-z-]")
 _PATH_SAFE: Final = "/%:@!$&'()*+,;=-._~"
+_TIMED_WRITE_OUT: Final = r"\n%{time_total}\n%{http_code}"
+"""curl's -w for a step with a time limit: it replaces the prelude's own -w
+(curl keeps the last), so the status stays the last line and the time comes
+before it."""
 
 _PRELUDE: Final = r"""BASE_URL="${BASE_URL:?set BASE_URL to the API base URL}"
 BASE_URL="${BASE_URL%/}"
@@ -192,6 +209,99 @@ _end() {
   for line in "${NOTES[@]}"; do printf '# %s\n' "$line"; done
   return 0
 }
+"""
+
+
+_CHECKS_PRELUDE: Final = r"""
+# Response header and time checks, in scripts whose steps expect them.
+# HEADERS_FILE (made after this prelude with mktemp in the working folder,
+# where the rules can see it) receives each such response's headers
+# through curl -D.
+
+# _expect_header NAME WANTED: the response header NAME holds WANTED, both
+# compared without regard to case; a header sent more than once counts with
+# its values joined by ", ". Only the last response's headers count.
+_expect_header() {
+  if [ "$STATUS" = "000" ]; then return 0; fi
+  local name want text lowered line low value="" found=0
+  name="$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')"
+  want="$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')"
+  if [ -z "$1" ] || [ "$1" != "$(printf '%s' "$1" | tr -cd 'A-Za-z0-9!#$%&\047*+.^_`|~-')" ]; then
+    PROBLEMS+=("header $1 is missing")
+    return 0
+  fi
+  text="$(tr -d '\r' < "$HEADERS_FILE")"
+  lowered="$(printf '%s' "$text" | tr '[:upper:]' '[:lower:]')"
+  while read -r line && read -r low <&3; do
+    case "$low" in
+      http/*) value=""; found=0 ;;
+      "$name":*)
+        line="${line#*:}"
+        line="${line#"${line%%[![:space:]]*}"}"
+        if [ "$found" = 1 ]; then value+=", $line"; else value="$line"; fi
+        found=1
+        ;;
+    esac
+  done <<< "$text" 3<<< "$lowered"
+  if [ "$found" != 1 ]; then
+    PROBLEMS+=("header $1 is missing")
+    return 0
+  fi
+  low="$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')"
+  case "$low" in
+    *"$want"*) ;;
+    *) PROBLEMS+=("header $1 '$value' does not contain '$2'") ;;
+  esac
+  return 0
+}
+
+# _expect_time MAX_MS: the request took at most MAX_MS milliseconds by curl's
+# time_total, which the step's -w option leaves as the last line of BODY
+# (this function takes it off again, so it runs right after _call).
+_expect_time() {
+  if [ "$STATUS" = "000" ]; then return 0; fi
+  local seconds="${BODY##*$'\n'}" whole frac micros
+  BODY="${BODY%$'\n'*}"
+  seconds="${seconds/,/.}"
+  whole="${seconds%%.*}"
+  frac="${seconds#"$whole"}"
+  frac="${frac#.}000000"
+  frac="${frac:0:6}"
+  case "$whole" in '' | *[!0-9]*) whole="x" ;; esac
+  case "$frac" in *[!0-9]*) whole="x" ;; esac
+  if [ "$whole" = "x" ]; then
+    PROBLEMS+=("curl reported no usable time for the request")
+    return 0
+  fi
+  micros=$((10#$whole * 1000000 + 10#$frac))
+  if [ "$micros" -gt $(($1 * 1000)) ]; then
+    PROBLEMS+=("took $(((micros + 500) / 1000)) ms, more than max_ms $1")
+  fi
+  return 0
+}
+"""
+
+_HEADERS_FILE_LINES: Final = (
+    'HEADERS_FILE="$(mktemp chapi-headers.XXXXXX)"',
+    "_forget_headers() {",
+    '  rm -f "$HEADERS_FILE"',
+    "}",
+    "trap _forget_headers EXIT",
+)
+"""The headers file's lifetime, written outside the trusted prelude: the rules
+check that what it removes is the script's own mktemp file."""
+
+TRUSTED_PRELUDES: Final = (
+    (_PRELUDE + _CHECKS_PRELUDE).rstrip("\n"),
+    _PRELUDE.rstrip("\n"),
+)
+"""The fixed helper texts a script may hold, longest first.
+
+Every script holds the first or the second verbatim: the second, unchanged
+since version 1.0.0, when no step expects headers or a time limit. The
+guardrail rules set these texts aside before parsing a script (bashlex
+cannot parse their arrays and arithmetic) and count their functions as
+defined; they are package text, never built from a description or a request.
 """
 
 
@@ -487,6 +597,12 @@ def _step_lines(
             value = _parts(_header_value(str(headers[name])), None)
             args += ["-H", _join([(True, f"{clean}: "), *value])]
     args += _body_args(request)
+    wanted_headers: dict[str, Any] = expect.get("headers") or {}
+    max_ms = expect.get("max_ms")
+    if wanted_headers:
+        args += ["-D", '"$HEADERS_FILE"']
+    if max_ms is not None:
+        args += ["-w", _q(_TIMED_WRITE_OUT)]
 
     needs = _placeholders(request)
     lines = [
@@ -503,9 +619,15 @@ def _step_lines(
             " \\\n"
         )
     lines.append(call)
+    if max_ms is not None:
+        lines.append(f"{indent}_expect_time {_q(str(int(max_ms)))}")
 
     statuses = expect.get("status") or ["2XX"]
     lines.append(f"{indent}_expect_status {' '.join(_q(_scalar(s)) for s in statuses)}")
+    for name in sorted(wanted_headers):
+        lines.append(
+            f"{indent}_expect_header {_q(name)} {_q(str(wanted_headers[name]))}"
+        )
     if expect.get("schema"):
         lines.append(
             f"{indent}# response schema conformance is checked by the json-ir runner only"
@@ -616,8 +738,13 @@ def render_bash(
             "# credentials: from the variables below (scheme-specific name, else plain)"
         )
     head += ["set -euo pipefail", ""]
-    body = [_PRELUDE.rstrip("\n"), ""]
+    expects = [step.get("expect") or {} for step in steps]
+    wants_headers = any(e.get("headers") for e in expects)
+    checks = wants_headers or any(e.get("max_ms") is not None for e in expects)
+    body = [TRUSTED_PRELUDES[0 if checks else 1], ""]
     body.extend(credentials)
+    if wants_headers:
+        body.extend(_HEADERS_FILE_LINES)
     body.append(f"printf '1..%d\\n' {len(steps)}")
     body.append("")
     for step in steps:

@@ -497,24 +497,24 @@ _FUNCTION_DEF = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{", re.MULTILINE)
 
 @lru_cache(maxsize=1)
 def trusted_preludes() -> tuple[str, ...]:
-    """chapi's own bash prelude (the renderer's helper functions), if installed.
+    """chapi's own bash preludes (the renderer's helper functions), if installed, longest first.
 
-    The prelude is fixed text shipped in the package, never built from a
-    description or a request. When a script holds it verbatim it is set
-    aside before parsing (bashlex cannot parse its arrays and arithmetic)
-    and its functions count as defined; the rest of the script is checked
-    as usual.
+    A prelude is fixed text shipped in the package, never built from a
+    description or a request; the renderer lists its variants (with and
+    without the header and time checks) in ``TRUSTED_PRELUDES``. When a
+    script holds one verbatim it is set aside before parsing (bashlex cannot
+    parse its arrays and arithmetic) and its functions count as defined; the
+    rest of the script is checked as usual.
     """
     try:
         render_bash = importlib.import_module("chapi.generation.render_bash")
     except Exception:  # the generation package is optional for the rules
         return ()
-    found = getattr(render_bash, "PRELUDE", None) or getattr(
-        render_bash, "_PRELUDE", None
+    found = getattr(render_bash, "TRUSTED_PRELUDES", None) or (
+        getattr(render_bash, "PRELUDE", None) or getattr(render_bash, "_PRELUDE", None),
     )
-    if not isinstance(found, str) or not found.strip():
-        return ()
-    return (found.rstrip("\n"),)
+    texts = {t.rstrip("\n") for t in found if isinstance(t, str) and t.strip()}
+    return tuple(sorted(texts, key=lambda t: (-len(t), t)))
 
 
 def _set_aside_preludes(text: str) -> tuple[str, frozenset[str]]:
