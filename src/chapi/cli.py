@@ -11,10 +11,12 @@ import argparse
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -256,6 +258,40 @@ def _runs(c: Chapi, a: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+_SPAN_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
+_SPAN_UNITS = {"d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0}
+
+
+def _span(text: str) -> timedelta:
+    """``90s``, ``15m``, ``1h30m``, ``2d`` or plain seconds as a timedelta."""
+    cleaned = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        cleaned += "s"
+    parts = _SPAN_PART.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration (examples: 90s, 15m, 1h30m, 2d)"
+        )
+    try:
+        return timedelta(seconds=sum(float(n) * _SPAN_UNITS[u] for n, u in parts))
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{text!r} is too long a duration") from None
+
+
+def _recover(c: Chapi, a: argparse.Namespace, out: _Output) -> int:
+    runs = c.runs.recover(a.project, older_than=a.older_than, dry_run=a.dry_run)
+    rows = []
+    for run in runs:
+        reason = "" if a.dry_run else (run.summary or {}).get("reason", "")
+        rows.append(
+            (run.id, run.created_at.isoformat(timespec="seconds"), run.status, reason)
+        )
+    out.table(rows)
+    verb = "would mark" if a.dry_run else "marked"
+    out.line(f"{verb} {len(runs)} abandoned run(s) failed")
+    return 0
+
+
 def _policy_add(c: Chapi, a: argparse.Namespace, out: _Output) -> int:
     try:
         rules = json.loads(a.rules) if a.rules else {}
@@ -468,6 +504,24 @@ def _parser() -> argparse.ArgumentParser:
     p = command("runs", _runs, "a project's run history, newest first")
     p.add_argument("project")
     p.add_argument("--limit", type=int, default=20)
+
+    p = command(
+        "recover",
+        _recover,
+        "mark runs a killed process left queued or running as failed",
+    )
+    p.add_argument("project", nargs="?", help="a project (default: every project)")
+    p.add_argument(
+        "--older-than",
+        type=_span,
+        required=True,
+        metavar="SPAN",
+        help="only runs created longer ago than this, e.g. 1h, 30m, 2d"
+        " (longer than any run of yours takes)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="list the runs, change nothing"
+    )
 
     policies = group("policy", "project policies")
     p = command("add", _policy_add, "add a policy", policies)

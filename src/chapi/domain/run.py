@@ -73,6 +73,19 @@ class Run(Entity):
         self.completed_at = now
         self.summary = summary
 
+    def abandon(self, reason: str, *, now: datetime) -> None:
+        """queued | running → failed, for a run whose process ended without finishing it.
+
+        Whatever summary the run already holds is kept; ``reason`` is recorded
+        in it, and counts it lacks are set to zero, so the summary has the
+        shape of any other run's.
+        """
+        summary: dict[str, Any] = dict(self.summary or {})
+        for key in ("total", "passed", "failed", "errors", "skipped"):
+            summary.setdefault(key, 0)
+        summary["reason"] = reason
+        self.finish(passed=False, now=now, summary=summary)
+
     def add_artifact(self, path: str, content: str, *, now: datetime) -> Artifact:
         """Attach an artifact; one per path."""
         if any(a.path == path for a in self.artifacts):

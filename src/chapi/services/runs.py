@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import html
 import json
 import logging
 import queue
@@ -12,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import (
@@ -25,7 +26,13 @@ from ..domain import (
     RunPack,
     RunStatus,
 )
-from ..errors import ChapiError, InvalidStateError, NotFoundError
+from ..errors import (
+    ChapiError,
+    ConflictError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationError,
+)
 from ..runner import (
     CaseFinished,
     CaseResult,
@@ -51,14 +58,27 @@ logger = logging.getLogger(__name__)
 _PACK_PREFIX = "pack/"
 
 
-@dataclass(frozen=True)
+_HTML_FAILURE_ROWS = 50
+"""The most failed cases a notebook shows; the rest are counted."""
+
+_HTML_MESSAGE_CAP = 300
+"""The longest failure message a notebook shows, in characters."""
+
+
+@dataclass(frozen=True, repr=False)
 class RunResult:
     """A finished run with its per-case results.
+
+    In a notebook it shows as a table: status, counts, duration and the
+    cases that failed. Every string it shows was masked when the run
+    recorded it, and passes the runner's name-based masking once more on
+    the way out (URL userinfo, credential query parameters and JSON
+    members).
 
     Attributes:
         run: the stored run (status, summary, artifacts).
         results: every case: file, name, outcome, time and failure message.
-        reason: why the run stopped early, if it did.
+        reason: why the run stopped early, if it did (masked).
     """
 
     run: Run
@@ -102,6 +122,76 @@ class RunResult:
             f" {s.get('failed', 0)} failed, {s.get('errors', 0)} errors,"
             f" {s.get('skipped', 0)} skipped"
         )
+
+    def __repr__(self) -> str:
+        s = self.summary
+        reason = f" reason={Masker().text(self.reason)!r}" if self.reason else ""
+        return (
+            f"<RunResult {self.run.id} {self.status.value}"
+            f" total={s.get('total', len(self.results))} passed={s.get('passed', 0)}"
+            f" failed={s.get('failed', 0)} errors={s.get('errors', 0)}"
+            f" skipped={s.get('skipped', 0)}"
+            f" duration={_seconds(s.get('duration_ms'))}{reason}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The run as an HTML table, for Jupyter and other rich displays."""
+        mask = Masker().text
+
+        def cell(value: object, tag: str = "td") -> str:
+            return f"<{tag}>{html.escape(mask(str(value)))}</{tag}>"
+
+        s = self.summary
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        counts = [
+            ("status", self.status.value),
+            ("total", s.get("total", len(self.results))),
+            ("passed", s.get("passed", 0)),
+            ("failed", s.get("failed", 0)),
+            ("errors", s.get("errors", 0)),
+            ("skipped", s.get("skipped", 0)),
+            ("duration", _seconds(s.get("duration_ms"))),
+        ]
+        parts = [
+            '<div class="chapi-run">',
+            f"<b>Run {html.escape(str(self.run.id))}</b>:"
+            f' <b style="color:{colour}">{html.escape(self.status.value)}</b>',
+            "<table><tr>" + "".join(cell(k, "th") for k, _ in counts) + "</tr>",
+            "<tr>" + "".join(cell(v) for _, v in counts) + "</tr></table>",
+        ]
+        if self.reason:
+            parts.append(f"<p>stopped early: {html.escape(mask(self.reason))}</p>")
+        failures = self.failures
+        if failures:
+            head = ("file", "case", "outcome", "ms", "message")
+            parts.append("<table><tr>" + "".join(cell(h, "th") for h in head) + "</tr>")
+            for case in failures[:_HTML_FAILURE_ROWS]:
+                message = case.message
+                if len(message) > _HTML_MESSAGE_CAP:
+                    message = message[:_HTML_MESSAGE_CAP] + "…"
+                row = (
+                    case.file,
+                    case.name,
+                    case.outcome,
+                    f"{case.duration_ms:.1f}",
+                    message,
+                )
+                parts.append("<tr>" + "".join(cell(v) for v in row) + "</tr>")
+            parts.append("</table>")
+            hidden = len(failures) - _HTML_FAILURE_ROWS
+            if hidden > 0:
+                parts.append(
+                    f"<p>… and {hidden} more failed cases (see <code>results</code>)</p>"
+                )
+        parts.append("</div>")
+        return "\n".join(parts)
+
+
+def _seconds(duration_ms: object) -> str:
+    """A summary's duration in seconds, or ``-`` when it has none."""
+    if isinstance(duration_ms, int | float) and not isinstance(duration_ms, bool):
+        return f"{duration_ms / 1000:.2f} s"
+    return "-"
 
 
 class RunService:
@@ -303,7 +393,129 @@ class RunService:
         document = json.loads(self.artifact(run, "results.json"))
         return list(document.get("results", document.get("cases", [])))
 
+    def recover(
+        self,
+        project: Id | None = None,
+        *,
+        older_than: timedelta,
+        dry_run: bool = False,
+    ) -> builtins.list[Run]:
+        """Fail the runs a dead process left ``queued`` or ``running``.
+
+        The process executing a run is the one that finishes it. When that
+        process is killed outright (SIGKILL, out of memory, a power loss) or
+        interrupted a second time while it stores the outcome, the run stays
+        ``queued`` or ``running`` for good. This finds every such run created
+        more than ``older_than`` ago and moves it, through the run's state
+        machine, to ``failed`` with ``completed_at`` set and a summary reason
+        starting ``abandoned:``. What the run already holds is kept; it gets
+        ``results.json``, ``junit.xml`` and ``summary.md`` (no cases, the
+        reason) like any finished run. Each run is recovered in its own
+        transaction.
+
+        The database does not record which process owns a run (the reference
+        schema has no column for a host or process id), so a run is judged by
+        its age alone: pick a bound longer than any of your runs can take.
+        A run that finishes while it is being recovered keeps its own
+        outcome (the recovery of that run is skipped); a live run the bound
+        wrongly caught stays failed, and its process reports that its
+        outcome could not be stored.
+
+        Cases a killed process had finished are not recovered: a run's
+        results are written once, when it ends.
+
+        Args:
+            project: a project's id or name; ``None`` looks at every project.
+            older_than: how long ago a run must have been created to count as
+                abandoned (zero: every unfinished run, for when no chapi
+                process is running).
+            dry_run: only list the runs that would be failed.
+
+        Returns:
+            The runs failed (or, with ``dry_run``, that would be), oldest first.
+
+        Raises:
+            ValidationError: ``older_than`` is not a non-negative timedelta.
+            NotFoundError: no such project.
+        """
+        if not isinstance(older_than, timedelta) or older_than < timedelta(0):
+            raise ValidationError(
+                f"older_than must be a timedelta of zero or more, got {older_than!r}"
+            )
+        scope = None if project is None else resolve_project(self._storage, project)
+        now = self._clock()
+        cutoff = now - older_than
+        with self._storage.unit_of_work() as uow:
+            projects = [p.id for p in uow.projects.list()] if scope is None else [scope]
+            stale = [
+                run
+                for project_id in projects
+                for run in uow.runs.list(project_id)
+                if not run.status.finished and run.created_at <= cutoff
+            ]
+        stale.sort(key=lambda r: (r.created_at, str(r.id)))
+        if dry_run:
+            return stale
+        recovered: builtins.list[Run] = []
+        for candidate in stale:
+            run = self._abandon(candidate.id, now=now, cutoff=cutoff, bound=older_than)
+            if run is not None:
+                recovered.append(run)
+        return recovered
+
     # -- helpers --------------------------------------------------------------
+
+    def _abandon(
+        self, run_id: uuid.UUID, *, now: datetime, cutoff: datetime, bound: timedelta
+    ) -> Run | None:
+        """Fail one stale run in its own transaction; ``None`` if it finished meanwhile."""
+        try:
+            with self._storage.unit_of_work() as uow:
+                run = uow.runs.get(run_id)
+                if run.status.finished or run.created_at > cutoff:
+                    return None
+                before = run.status.value
+                reason = (
+                    f"abandoned: still {before} {_age(now - run.created_at)} after it"
+                    f" was created (bound {_age(bound)}); the process running it"
+                    " ended without storing an outcome"
+                )
+                run.abandon(reason, now=now)
+                summary = run.summary or {}
+                artifacts = build_artifacts(
+                    [],
+                    summary,
+                    {},
+                    run_id=str(run.id),
+                    base_url=Masker().text(str(run.card.get("base_url", ""))),
+                )
+                held = {a.path for a in run.artifacts}
+                new = [
+                    run.add_artifact(path, text, now=now)
+                    for path, text in artifacts.items()
+                    if path not in held
+                ]
+                uow.runs.update(run)
+                # results.json is written once per run: if the run's own
+                # process stored its outcome after the read above, this
+                # insert conflicts and the whole recovery of the run rolls back.
+                uow.runs.add_artifacts(new)
+                if run.runpack_id is not None:
+                    try:
+                        pack = uow.packs.get(run.runpack_id)
+                    except NotFoundError:
+                        pack = None
+                    if pack is not None and pack.conversation_id is not None:
+                        _run_card(uow, pack.conversation_id, run, now)
+                uow.commit()
+        except ConflictError:
+            logger.info("run %s finished while being recovered; left as it is", run_id)
+            return None
+        except NotFoundError:
+            logger.info("run %s was deleted while being recovered", run_id)
+            return None
+        logger.warning("run %s was %s and is now failed: %s", run.id, before, reason)
+        return run
 
     def _environment(self, pack: RunPack, env: Id) -> Environment:
         if isinstance(env, str):
@@ -315,6 +527,14 @@ class RunService:
         if found.project_id != pack.project_id:
             raise NotFoundError("environment", env)
         return found
+
+    def _finished_elsewhere(self, run_id: uuid.UUID) -> bool:
+        """True when the stored run is already finished (someone else ended it)."""
+        try:
+            with self._storage.unit_of_work() as uow:
+                return uow.runs.get(run_id, with_artifacts=False).status.finished
+        except ChapiError:
+            return False
 
     def _save(self, run: Run) -> None:
         with self._storage.unit_of_work() as uow:
@@ -336,7 +556,8 @@ class RunService:
         artifacts = dict(outcome.artifacts)
         results = list(outcome.results)
         if reason:
-            summary["reason"] = masker.text(reason)
+            reason = masker.text(reason)
+            summary["reason"] = reason
         for item in pack.files:
             artifacts[_PACK_PREFIX + item.path] = masker.text(item.content)
         run.finish(passed=passed and not reason, now=now, summary=summary)
@@ -350,6 +571,20 @@ class RunService:
                 if pack.conversation_id is not None:
                     _run_card(uow, pack.conversation_id, run, now)
                 uow.commit()
+        except ConflictError:
+            if self._finished_elsewhere(run.id):
+                logger.error(
+                    "run %s was marked failed by runs.recover before it ended;"
+                    " its own outcome was not stored",
+                    run.id,
+                )
+                raise InvalidStateError(
+                    f"run {run.id} was recovered as abandoned while it was still"
+                    " running (the recover bound was shorter than the run);"
+                    " its outcome was not stored"
+                ) from None
+            logger.exception("run %s: storing the outcome failed", run.id)
+            raise
         except ChapiError:
             logger.exception("run %s: storing the outcome failed", run.id)
             raise
@@ -360,6 +595,17 @@ class RunService:
             ", ".join(f"{k}={v}" for k, v in summary.items() if k != "reason"),
         )
         return RunResult(run=run, results=results, reason=reason)
+
+
+def _age(span: timedelta) -> str:
+    """A span as ``1d2h3m4s``, leaving out zero parts (``0s`` for nothing)."""
+    seconds = max(int(span.total_seconds()), 0)
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
 
 
 def _request_of(pack: RunPack) -> str:
