@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ import pytest
 from chapi import Chapi
 from chapi.cli import main
 from chapi.demo import DemoServer
-from chapi.domain import Run, RunStatus
+from chapi.domain import CardType, Run, RunStatus
 from chapi.errors import InvalidStateError, ValidationError
 from chapi.runner import CaseFinished, Event
 from chapi.security import generate_key
@@ -285,3 +286,57 @@ def test_cli_recover_refuses_a_malformed_duration(
         main(["--home", str(tmp_path), "recover", f"--older-than={span}"])
     assert stop.value.code == 2
     assert "is not a duration" in capsys.readouterr().err
+
+
+def test_a_recovered_run_of_a_conversation_pack_gets_its_run_card(
+    storage: SqlStorage, tmp_path: Path, demo: DemoServer
+) -> None:
+    """The conversation a pack came from shows the recovered run as failed."""
+    chapi = Chapi(storage=storage, home=tmp_path, secret_key=generate_key(), llm=None)
+    project = chapi.projects.create("talky")
+    env = chapi.projects.add_environment(project.id, "local", base_url=demo.base_url)
+    chapi.specs.import_spec(project.id, f"{demo.base_url}/openapi.json")
+    talk = chapi.chat.start(project.id, "pets")
+    reply = chapi.chat.ask(talk.id, "smoke tests for the pet endpoints", env="local")
+    assert reply.pack is not None
+    run = Run(
+        project_id=project.id,
+        env_id=env.id,
+        runpack_id=reply.pack.id,
+        created_at=datetime.now(UTC) - timedelta(days=1),
+    )
+    run.start()
+    with storage.unit_of_work() as uow:
+        uow.runs.add(run)
+        uow.commit()
+
+    [recovered] = chapi.runs.recover(project.id, older_than=timedelta(hours=1))
+
+    last = chapi.chat.messages(talk.id)[-1]
+    assert last.card_type is CardType.RUN
+    assert last.card_payload is not None
+    assert last.card_payload["run_id"] == str(recovered.id)
+    assert last.card_payload["status"] == "failed"
+    assert last.card_payload["summary"]["reason"].startswith(
+        "abandoned: still running 1d"
+    )
+
+
+def test_abandon_keeps_what_the_run_held_and_refuses_a_finished_run() -> None:
+    """The domain move: counts kept, reason set; a finished run cannot be abandoned."""
+    run = Run(project_id=uuid.uuid4(), env_id=uuid.uuid4())
+    run.start()
+    run.summary = {"passed": 3, "total": 5}
+    now = datetime.now(UTC)
+    run.abandon("abandoned: test", now=now)
+    assert run.status is RunStatus.FAILED and run.completed_at == now
+    assert run.summary == {
+        "passed": 3,
+        "total": 5,
+        "failed": 0,
+        "errors": 0,
+        "skipped": 0,
+        "reason": "abandoned: test",
+    }
+    with pytest.raises(InvalidStateError):
+        run.abandon("again", now=now)
