@@ -122,10 +122,22 @@ def _check_uuid_from_hex() -> bool:
 _HEX_IDS_DIRECT = _check_uuid_from_hex()
 _text_id = uuid_from_hex if _HEX_IDS_DIRECT else uuid.UUID
 
+
+def _read_column(name: str) -> sa.ColumnElement[Any]:
+    """A catalog column as :class:`EndpointReader` wants it from the driver.
+
+    ``tags`` is read as its JSON text: most rows of a spec share a few tag
+    lists, and the reader decodes each distinct text once, where a driver
+    that decodes ``jsonb`` itself (psycopg) would parse every row.
+    """
+    column: sa.ColumnElement[Any] = t.endpoint_catalog.c[name]
+    if name == "tags":
+        column = sa.cast(column, sa.Text)
+    return sa.type_coerce(column, sa.types.NullType()).label(name)
+
+
 _COLUMNS = tuple(
-    sa.type_coerce(t.endpoint_catalog.c[name], sa.types.NullType()).label(name)
-    for name in FIELDS
-    if name not in ("project_id", "spec_id")
+    _read_column(name) for name in FIELDS if name not in ("project_id", "spec_id")
 )
 
 
