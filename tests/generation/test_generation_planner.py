@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gen_support import petstore
@@ -14,6 +15,7 @@ from gen_support import petstore
 from chapi.demo import DemoServer, openapi_document
 from chapi.errors import GenerationError
 from chapi.generation.planner import plan, plan_pack
+from chapi.generation.synth import KINDS
 from chapi.jsonir import parse, schema_errors
 from chapi.runner import PackFile, execute_pack
 from chapi.specs.normalize import to_api_model
@@ -178,6 +180,9 @@ def test_crud_chain_creates_reads_updates_and_deletes() -> None:
         "GET /pets/{petId}",
         "DELETE /pets/{petId}",
         "GET /pets/{petId}",
+        "POST /pets",
+        "GET /pets/{petId}",
+        "DELETE /pets/{petId}",
     ]
     assert crud.steps[0].capture == {"petId": "/id"}
     assert crud.steps[1].request.path == "/pets/{{petId}}"
@@ -185,8 +190,55 @@ def test_crud_chain_creates_reads_updates_and_deletes() -> None:
     assert {a.pointer: a.equals for a in crud.steps[1].expect.json_} == {
         f"/{k}": v for k, v in sent.items()
     }
-    assert crud.steps[-1].expect.status == [404]
+    assert crud.steps[5].expect.status == [404]
     assert crud.steps[0].expect.status == [201]
+    # A second item with only the required fields: read back, conforming, then deleted.
+    minimal = crud.steps[6].request.json_
+    assert set(minimal) < set(sent) and set(minimal) == {"name"}
+    assert crud.steps[6].capture == {"petId_required_only": "/id"}
+    assert crud.steps[7].request.path == "/pets/{{petId_required_only}}"
+    assert crud.steps[7].expect.schema_ is True
+    assert crud.steps[8].request.path == "/pets/{{petId_required_only}}"
+
+
+def test_crud_chain_updates_with_put_and_with_patch() -> None:
+    """Where an item has both PUT and PATCH, each update is sent and read back."""
+    api = to_api_model(openapi_document("http://127.0.0.1:8000"))
+    card = plan(api, "crud tests for pets")
+
+    crud = parse(
+        next(f.content for f in card.files if f.path == "tests/pets/crud.json")
+    )
+
+    ops = [s.operation for s in crud.steps]
+    assert ops[:6] == [
+        "POST /pets",
+        "GET /pets/{petId}",
+        "PUT /pets/{petId}",
+        "GET /pets/{petId}",
+        "PATCH /pets/{petId}",
+        "GET /pets/{petId}",
+    ]
+    put, patch = crud.steps[2].request.json_, crud.steps[4].request.json_
+    assert put != patch
+    for update, read in ((2, 3), (4, 5)):
+        sent = crud.steps[update].request.json_
+        assert crud.steps[update].request.path == "/pets/{{petId}}"
+        assert {a.pointer: a.equals for a in crud.steps[read].expect.json_} == {
+            f"/{k}": v for k, v in sent.items()
+        }
+    assert "PATCH" not in {
+        s.request.method
+        for s in parse(
+            next(
+                f.content
+                for f in plan(
+                    api, "crud tests for pets", allowed_ops=["GET", "POST", "PUT"]
+                ).files
+                if f.path == "tests/pets/crud.json"
+            )
+        ).steps
+    }
 
 
 def test_auth_triples_cover_every_secured_operation() -> None:
@@ -221,6 +273,44 @@ def test_negative_steps_expect_client_errors() -> None:
     assert all(s.expect.status == ["4XX"] for s in negative.steps)
     posts = [s for s in negative.steps if s.operation == "POST /pets"]
     assert any("name" not in (s.request.json_ or {}) for s in posts)
+
+
+def test_negative_steps_break_enums_bounds_and_unknown_fields() -> None:
+    """On the demo API, NEGATIVE breaks body and query enums, both bounds and a closed body."""
+    api = to_api_model(openapi_document("http://127.0.0.1:8000"))
+    card = plan(api, "negative tests")
+
+    steps = [
+        s for f in card.files if f.role == "NEGATIVE" for s in parse(f.content).steps
+    ]
+    by_op: dict[str, list[Any]] = {}
+    for step in steps:
+        by_op.setdefault(step.operation, []).append(step)
+
+    queries = [s.request.query for s in by_op["GET /pets"]]
+    assert {"limit": 0} in queries and {"limit": 101} in queries
+    assert {"status": "chapi-not-in-enum"} in queries
+    bodies = [s.request.json_ for s in by_op["POST /pets"]]
+    assert {"name": "Rex", "tag": "dog", "status": "chapi-not-in-enum"} in bodies
+    assert {"name": "Rex", "tag": "dog", "chapi_unknown_field": "chapi"} in bodies
+    assert {"name": "", "tag": "dog"} in bodies
+    assert all(len(found) <= len(KINDS) for found in by_op.values())
+    assert all(s.expect.status == ["4XX"] for s in steps)
+
+
+def test_negative_steps_stay_bounded_per_operation() -> None:
+    """Every example spec gets at most one NEGATIVE step per kind of break per operation."""
+    for source in EXAMPLES:
+        api = to_api_model(json.loads(source.read_text("utf-8")))
+        try:
+            card = plan(api, "negative tests for all endpoints")
+        except GenerationError:
+            continue
+        counts: dict[str, int] = {}
+        for f in card.files:
+            for step in parse(f.content).steps:
+                counts[step.operation] = counts.get(step.operation, 0) + 1
+        assert max(counts.values(), default=0) <= len(KINDS), source.name
 
 
 def test_hybrid_writes_auth_as_bash_and_the_rest_as_jsonir() -> None:

@@ -141,16 +141,16 @@ def test_llm_settings_enter_the_hash_only_when_given() -> None:
 # here first (bump GENERATOR_VERSION when it is meant).
 PINNED = {
     "json-ir": (
-        "sha256:ad02394c30c6470b96070a536bbe438264fca374abfbe068f971a8b770aa86eb",
-        "sha256:8afd37e35937217dc353d44e5e9185dd6b64d3498b29b8a0427f058a96197f5f",
+        "sha256:a1d94e1ed62485c831b5f76155cc27d742b5186a2d246bbb781f5af234dc5d07",
+        "sha256:c485511899cd2e82ef41023b58ecd4804fbdb6e243ff9eba1865f52c716b3494",
     ),
     "bash-curl": (
-        "sha256:ba277b1f5d7322a7ccd913c1f63f264e19bd82637a74090e025418da2b71280a",
-        "sha256:9a458536f2b6177581d9dbe58d4b6fa56e642aca17d18080081c15eb077a505c",
+        "sha256:5950107c4eb4ad5caec7c17a67a2eab5c1b28bbbb47b1e8daf2f44b1ff3e366c",
+        "sha256:17091054b7369c2ef91ed731a751acfd900f5c97492b369536c0d4bf37d7c8e6",
     ),
     "hybrid": (
-        "sha256:38673da565f80ac5e49c70ceefd70dd0a734fa31ed1fef2b63e015d781f554e1",
-        "sha256:715dde42a8c870e1c001a0406c40c542148320059ce6dbe4c465b1d08a2b8a25",
+        "sha256:9f17997a063eab36cbc6c739afebe57eaf4ab073727d7ae60f6deb0c8fc82964",
+        "sha256:c99b7953786ba65b0f741ab51763f22db8f1b81cfae7593251b6e42d34ff2c0c",
     ),
 }
 

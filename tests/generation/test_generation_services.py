@@ -160,7 +160,7 @@ def test_provenance_is_stored_with_the_pack(chapi: Chapi) -> None:
     selector = inputs.selector_output_json or {}
     assert selector["generator"] == "offline-planner"
     assert "GET /pet/{petId}" in selector["operations"]
-    assert stored.generator_version == "chapi-gen/1.0.0"
+    assert stored.generator_version == "chapi-gen/1.1.0"
     assert (stored.inputs_hash or "").startswith("sha256:")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from chapi.generation.regexgen import sample
-from chapi.generation.synth import Synthesizer
+from chapi.generation.synth import MISSING, Synthesizer
 from chapi.specs.model import ApiModel, Parameter
 
 SCHEMAS: list[dict[str, Any]] = [
@@ -185,24 +185,30 @@ def test_all_of_is_merged() -> None:
 
 
 def test_invalid_bodies_break_the_schema() -> None:
-    """Each invalid variant (missing required, wrong type, out of range) fails validation."""
+    """Each invalid variant (one per kind of break) fails validation."""
     schema = {
         "type": "object",
         "required": ["name", "age"],
+        "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "maxLength": 5},
+            "name": {"type": "string", "minLength": 2, "maxLength": 5},
             "age": {"type": "integer", "minimum": 0},
+            "kind": {"type": "string", "enum": ["cat", "dog"]},
         },
     }
     syn = Synthesizer(_api(), "seed")
     valid = syn.value(schema)
+    assert not list(Draft202012Validator(schema).iter_errors(valid))
 
     variants = syn.invalid_bodies(schema, valid)
 
-    assert [v.kind for v in variants] == [
-        "missing-required",
-        "wrong-type",
-        "out-of-range",
+    assert [(v.kind, v.target) for v in variants] == [
+        ("missing-required", "name"),
+        ("wrong-type", "name"),
+        ("below-minimum", "name"),
+        ("above-maximum", "name"),
+        ("not-in-enum", "kind"),
+        ("unknown-field", "chapi_unknown_field"),
     ]
     for variant in variants:
         assert list(Draft202012Validator(schema).iter_errors(variant.value)), (
@@ -210,23 +216,66 @@ def test_invalid_bodies_break_the_schema() -> None:
         )
 
 
-def test_invalid_parameters_cover_missing_wrong_type_and_range() -> None:
-    """Query parameters yield a missing required one, a wrong type and an out-of-range value."""
+def test_an_unknown_field_only_when_additional_properties_is_false() -> None:
+    """An open object, or one whose additionalProperties is a schema, gets no unknown-field case."""
+    for extra in (None, True, {"type": "string"}):
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {"name": {"type": "string"}},
+        }
+        if extra is not None:
+            schema["additionalProperties"] = extra
+        variants = Synthesizer(_api(), "seed").invalid_bodies(schema, {"name": "a"})
+        assert "unknown-field" not in {v.kind for v in variants}
+
+
+def test_invalid_parameters_cover_every_kind_of_break() -> None:
+    """Query, path and header parameters yield one case per kind of break, query first."""
     params = (
         Parameter(name="q", location="query", required=True, schema={"type": "string"}),
         Parameter(
-            name="limit", location="query", schema={"type": "integer", "maximum": 10}
+            name="limit",
+            location="query",
+            schema={"type": "integer", "minimum": 1, "maximum": 10},
+        ),
+        Parameter(
+            name="sort", location="query", schema={"type": "string", "enum": ["a", "b"]}
+        ),
+        Parameter(
+            name="id", location="path", required=True, schema={"type": "integer"}
         ),
     )
 
     variants = Synthesizer(_api(), "seed").invalid_parameters(params)
 
-    assert [(v.kind, v.target) for v in variants] == [
-        ("missing-required", "q"),
-        ("wrong-type", "limit"),
-        ("out-of-range", "limit"),
+    assert [(v.kind, v.target, v.value) for v in variants] == [
+        ("missing-required", "q", MISSING),
+        ("wrong-type", "limit", "not-a-number"),
+        ("below-minimum", "limit", 0),
+        ("above-maximum", "limit", 11),
+        ("not-in-enum", "sort", "chapi-not-in-enum"),
     ]
-    assert variants[2].value == 11
+
+
+def test_invalid_parameters_break_headers_and_paths_without_blanks() -> None:
+    """Header and path parameters are broken too, but never with an empty value."""
+    params = (
+        Parameter(name="slug", location="path", required=True, schema={"minLength": 1}),
+        Parameter(
+            name="X-Mode",
+            location="header",
+            required=True,
+            schema={"type": "integer", "enum": [1, 2]},
+        ),
+    )
+
+    variants = Synthesizer(_api(), "seed").invalid_parameters(params)
+
+    assert [(v.kind, v.where, v.value) for v in variants] == [
+        ("missing-required", "header", MISSING),
+        ("wrong-type", "header", "not-a-number"),
+        ("not-in-enum", "header", 3),
+    ]
 
 
 @settings(max_examples=40, deadline=None)

@@ -3,6 +3,8 @@
 Each probe sends a few requests that reveal one defect; every mutant must
 trip its own probe and no other, and the reference must trip none, so the
 benchmark cannot silently measure a mutant that behaves like the real API.
+The offline planner's pack must pass on the reference and the shipped demo,
+and fail on the mutants its NEGATIVE and CRUD steps are meant to catch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from chapi.demo import openapi_document
+from chapi.demo import DemoServer, openapi_document
+from chapi.generation import plan_pack
+from chapi.runner import PackFile, execute_pack
+from chapi.specs.normalize import to_api_model
 
 TOKEN = "quality-mutants-token"
 
@@ -228,3 +233,47 @@ def test_the_reference_serves_the_demo_description_and_conforms() -> None:
 def test_an_unknown_mutant_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown mutant"):
         faulty.FaultyServer("no_such_bug")
+
+
+# The offline planner's pack for the demo API, run against the reference and
+# against the mutants its NEGATIVE and CRUD steps were extended to catch: the
+# reference passes every case and each of these mutants fails the named ones.
+PLAN_REQUEST = "smoke, auth, crud and negative tests for all endpoints"
+CAUGHT_BY = {
+    "body_enum_unchecked": "field 'status' outside its enum",
+    "extra_field_accepted": "unknown field 'chapi_unknown_field'",
+    "query_enum_unchecked": "query parameter 'status' outside its enum",
+    "limit_clamped": "query parameter 'limit' above its maximum",
+    "patch_not_persisted": "read back the PATCH update",
+    "null_tag_omitted": "create with only the required fields",
+}
+
+
+def _run_planned_pack(mutant: str | None) -> list[str]:
+    """Plan the pack for the served description, run it; the names of the failing cases."""
+    with faulty.FaultyServer(mutant, token=TOKEN) as server:
+        api = to_api_model(openapi_document(server.base_url))
+        planned = plan_pack(api, PLAN_REQUEST, mode="json-ir")
+        files = [PackFile(f.path, f.content, f.role) for f in planned.card.files]
+        outcome = execute_pack(
+            files, api=api, base_url=server.base_url, secrets={"TOKEN": TOKEN}
+        )
+    return [c.name for c in outcome.results if c.outcome in ("failed", "error")]
+
+
+def test_the_planned_pack_passes_on_the_reference_and_the_shipped_demo() -> None:
+    assert _run_planned_pack(None) == []
+    with DemoServer(token=TOKEN) as server:
+        api = to_api_model(openapi_document(server.base_url))
+        planned = plan_pack(api, PLAN_REQUEST, mode="json-ir")
+        files = [PackFile(f.path, f.content, f.role) for f in planned.card.files]
+        outcome = execute_pack(
+            files, api=api, base_url=server.base_url, secrets={"TOKEN": TOKEN}
+        )
+    assert outcome.passed, [c.name for c in outcome.results if c.outcome != "passed"]
+
+
+@pytest.mark.parametrize("mutant", list(CAUGHT_BY))
+def test_the_planned_pack_catches_the_mutant(mutant: str) -> None:
+    failing = _run_planned_pack(mutant)
+    assert any(CAUGHT_BY[mutant] in name for name in failing), failing

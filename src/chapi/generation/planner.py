@@ -14,12 +14,18 @@ What each role writes:
   credentials expect 401 or 403, valid credentials expect a documented
   success status (plus 404 when a path value had to be made up).
 - **CRUD**: per collection with ``POST /x`` and ``GET /x/{id}``: create,
-  capture the id, read back comparing the fields sent, update (``PUT`` or
-  ``PATCH``) and read back, delete, and expect 404 afterwards; each step
-  only when its method is allowed.
-- **NEGATIVE**: up to three requests per operation that break the schema
-  (a missing required field or parameter, a wrong type, a value out of
-  range), expecting a 4XX status.
+  capture the id, read back comparing the fields sent, update with ``PUT``
+  and read back, update with ``PATCH`` and read back (each where the
+  operation exists), delete, and expect 404 afterwards; each step only when
+  its method is allowed. Where the create body has optional fields, a
+  second item is then created with only the required ones, read back
+  (conforming to the response schema) and deleted.
+- **NEGATIVE**: per operation, at most one request per kind of break
+  (:data:`~chapi.generation.synth.KINDS`: a missing required field or
+  parameter, a wrong type, a value below its minimum, one above its
+  maximum, one outside its enum, an unknown body field where
+  ``additionalProperties`` is ``false``), so at most six; body fields come
+  before query, path and header parameters. Each expects a 4XX status.
 
 Files are ``tests/<resource>/<role>.json`` (json-ir) or ``.sh``
 (bash-curl); the resource is the operation's first tag, else its first
@@ -44,8 +50,15 @@ from .paths import capture_name, file_path, has_dot_segment, one_line, slugify
 from .provenance import GENERATOR_VERSION, OFFLINE_GENERATOR, inputs_hash, spec_hash
 from .render_bash import render_bash
 from .render_jsonir import render_jsonir
-from .steps import build_request, pointer, success_schema, success_statuses
-from .synth import Synthesizer
+from .steps import (
+    RequestParts,
+    build_request,
+    pointer,
+    sends_parameter,
+    success_schema,
+    success_statuses,
+)
+from .synth import KINDS, Invalid, Synthesizer
 
 __all__ = ["Mode", "PlanResult", "plan", "plan_pack", "resource_of", "role_mode"]
 
@@ -54,7 +67,7 @@ logger = logging.getLogger(__name__)
 Mode = Literal["json-ir", "bash-curl", "hybrid"]
 JsonDict = dict[str, Any]
 
-_MAX_NEGATIVE: Final = 3
+_MAX_NEGATIVE: Final = len(KINDS)
 _MAX_EQUALS: Final = 10
 _ID_NAMES: Final = ("id", "uuid", "_id", "key", "name")
 _ITEM: Final = re.compile(r"^(?P<collection>.*)/\{(?P<param>[^{}/]+)\}$")
@@ -430,13 +443,13 @@ class _Planner:
             self._read_back(read, item_values, made.body, "read back the created item")
         )
 
-        update = item.get("PUT") or item.get("PATCH")
-        if update is not None and update.method.upper() in self.allowed:
+        for method in ("PUT", "PATCH"):
+            update = item.get(method)
+            if update is None or method not in self.allowed:
+                continue
+            purpose = "crud-update" if method == "PUT" else "crud-patch"
             changed = build_request(
-                self.api,
-                update,
-                self._syn(update, "crud-update"),
-                path_values=item_values,
+                self.api, update, self._syn(update, purpose), path_values=item_values
             )
             steps.append(
                 _step(
@@ -448,7 +461,9 @@ class _Planner:
                 )
             )
             steps.append(
-                self._read_back(read, item_values, changed.body, "read back the update")
+                self._read_back(
+                    read, item_values, changed.body, f"read back the {method} update"
+                )
             )
 
         delete = item.get("DELETE")
@@ -477,9 +492,80 @@ class _Planner:
                     {"status": [404]},
                 )
             )
+        steps.extend(self._required_only(create, item, made, parent, param, id_pointer))
         target = self._file(resource_of(create), FileRole.CRUD)
         for step in steps:
             target.add(step["operation"], step)
+
+    def _required_only(
+        self,
+        create: Operation,
+        item: dict[str, Operation],
+        made: RequestParts,
+        parent: dict[str, str],
+        param: str,
+        id_pointer: str,
+    ) -> list[JsonDict]:
+        """A second item created with only the required body fields, read back, deleted.
+
+        It shows how the server fills in what a client leaves out: the read
+        back must still conform to the response schema (a property the
+        schema requires, such as a nullable one left unset, must be there).
+        Written only when the create body is a JSON object with optional
+        fields to leave out and at least one required field to keep.
+        """
+        rb = create.request_body
+        media = rb.primary if rb is not None else None
+        if media is None or made.body_kind != "json" or not isinstance(made.body, dict):
+            return []
+        flat = Synthesizer(self.api, "").flatten(media.schema_)
+        required = [r for r in flat.get("required") or [] if isinstance(r, str)]
+        body = {k: v for k, v in made.body.items() if k in required}
+        if not body or body == made.body:
+            return []
+        read = item["GET"]
+        cap = capture_name(f"{param}_required_only")
+        values = {**parent, param: f"{{{{{cap}}}}}"}
+        parts = build_request(
+            self.api,
+            create,
+            self._syn(create, "crud"),
+            path_values=parent,
+            body_override=body,
+        )
+        expect: JsonDict = {"status": success_statuses(create)}
+        if success_schema(self.api, create) is not None:
+            expect["schema"] = True
+        steps = [
+            {
+                **_step(
+                    f"create with only the required fields via {create.key}",
+                    create,
+                    parts.request,
+                    "valid",
+                    expect,
+                ),
+                "capture": {cap: id_pointer},
+            },
+            self._read_back(
+                read, values, body, "read back the item with only the required fields"
+            ),
+        ]
+        delete = item.get("DELETE")
+        if delete is not None and delete.method.upper() in self.allowed:
+            gone = build_request(
+                self.api, delete, self._syn(delete, "crud"), path_values=values
+            )
+            steps.append(
+                _step(
+                    f"delete the item with only the required fields via {delete.key}",
+                    delete,
+                    gone.request,
+                    "valid",
+                    {"status": success_statuses(delete)},
+                )
+            )
+        return steps
 
     def _read_back(
         self, read: Operation, values: dict[str, str], sent: Any, label: str
@@ -550,15 +636,17 @@ class _Planner:
             media = rb.primary if rb is not None else None
             if valid.body_kind in ("json", "form") and media is not None:
                 variants.extend(syn.invalid_bodies(media.schema_, valid.body))
-            variants.extend(syn.invalid_parameters(op.parameters))
-            chosen: dict[str, Any] = {}
+            sent = tuple(p for p in op.parameters if sends_parameter(p))
+            variants.extend(syn.invalid_parameters(sent))
+            chosen: dict[str, Invalid] = {}
             for variant in variants:
                 chosen.setdefault(variant.kind, variant)
             if not chosen:
                 none_found.append(op.key)
                 continue
             steps = []
-            for variant in list(chosen.values())[:_MAX_NEGATIVE]:
+            ordered = [chosen[k] for k in KINDS if k in chosen]
+            for variant in ordered[:_MAX_NEGATIVE]:
                 parts = build_request(
                     self.api, op, syn, broken=variant, body_override=valid.body
                 )

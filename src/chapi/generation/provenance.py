@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a change to the planner or the renderers changes their output.
-GENERATOR_VERSION: Final = "chapi-gen/1.0.0"
+GENERATOR_VERSION: Final = "chapi-gen/1.1.0"
 #: The name the offline planner is recorded under.
 OFFLINE_GENERATOR: Final = "offline-planner"
 

@@ -20,6 +20,7 @@ __all__ = [
     "build_request",
     "pointer",
     "scalar_text",
+    "sends_parameter",
     "success_schema",
     "success_statuses",
 ]
@@ -172,6 +173,13 @@ def build_request(
             body = syn.body_value(media)
         kind = _attach_body(request, media, body)
     return RequestParts(request, body, kind, guessed, used)
+
+
+def sends_parameter(param: Parameter) -> bool:
+    """True when a request built here carries ``param`` (a reserved header is never sent)."""
+    if param.location == "header":
+        return param.name.lower() not in _RESERVED_HEADERS
+    return param.location in ("path", "query", "cookie")
 
 
 def scalar_text(value: Any) -> str:

@@ -9,6 +9,12 @@ discriminator set), nullable types (a non-null value is produced) and
 circular schemas (only required properties below a depth, nothing past a
 hard cap). ``readOnly`` properties are left out of requests.
 
+Invalid values, for NEGATIVE steps, break one thing each (:data:`KINDS`): a
+required field or parameter left out, a wrong type, a value below a minimum
+or above a maximum (numbers, string lengths, item counts), a value outside
+an enum, or an unknown body field where ``additionalProperties`` is
+explicitly ``false``.
+
 Every random choice comes from a :class:`random.Random` seeded from a string
 such as the operation key, so a value does not depend on the order in which
 operations are planned.
@@ -35,10 +41,12 @@ from ..specs.model import ApiModel, MediaSchema, Parameter
 from .regexgen import sample
 
 __all__ = [
+    "KINDS",
     "MAX_DEPTH",
     "MISSING",
     "OPTIONAL_DEPTH",
     "Invalid",
+    "InvalidKind",
     "Synthesizer",
     "rng_for",
     "schema_type",
@@ -78,12 +86,35 @@ def rng_for(*parts: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+BreakKind = Literal["below-minimum", "above-maximum", "not-in-enum"]
+InvalidKind = Literal[
+    "missing-required",
+    "wrong-type",
+    "below-minimum",
+    "above-maximum",
+    "not-in-enum",
+    "unknown-field",
+]
+#: Every kind of break a NEGATIVE step makes, in the order they are listed.
+KINDS: Final[tuple[InvalidKind, ...]] = (
+    "missing-required",
+    "wrong-type",
+    "below-minimum",
+    "above-maximum",
+    "not-in-enum",
+    "unknown-field",
+)
+_PARAM_ORDER: Final = ("query", "path", "header")
+_NOT_IN_ENUM: Final = "chapi-not-in-enum"
+_UNKNOWN_FIELD: Final = "chapi_unknown_field"
+
+
 @dataclass(frozen=True)
 class Invalid:
     """One deliberately invalid input for a NEGATIVE step.
 
     Attributes:
-        kind: ``missing-required``, ``wrong-type`` or ``out-of-range``.
+        kind: one of :data:`KINDS`.
         where: ``body``, or the parameter location (``query``, ``path``, ``header``).
         target: the field or parameter name (empty for the whole body).
         description: a short human-readable statement of what is broken.
@@ -91,7 +122,7 @@ class Invalid:
             when the parameter is left out).
     """
 
-    kind: Literal["missing-required", "wrong-type", "out-of-range"]
+    kind: InvalidKind
     where: str
     target: str
     description: str
@@ -260,7 +291,16 @@ class Synthesizer:
         return merged
 
     def invalid_bodies(self, schema: JsonSchema | None, valid: Any) -> list[Invalid]:
-        """Bodies that break ``schema``: one missing required field, one wrong type, one out of range."""
+        """Bodies that break ``schema``, at most one per kind of break.
+
+        For an object body, in this order where the schema allows it: a
+        required field left out, a field of the wrong type, a field below its
+        minimum (value, length) and one above its maximum, a field outside its
+        enum, and an unknown extra field when ``additionalProperties`` is
+        explicitly ``false``. Each kind takes the first field it applies to,
+        required fields first. A body that is not an object gets a wrong-type
+        variant only.
+        """
         flat = self.flatten(schema)
         kind = schema_type(flat)
         if kind != "object" or not isinstance(valid, dict):
@@ -272,104 +312,112 @@ class Synthesizer:
             return []
         props: dict[str, Any] = flat.get("properties") or {}
         required = [r for r in flat.get("required") or [] if isinstance(r, str)]
-        found: list[Invalid] = []
+        found: dict[str, Invalid] = {}
 
         for name in required:
             if name in valid:
                 broken = {k: v for k, v in valid.items() if k != name}
-                found.append(
-                    Invalid(
-                        "missing-required",
-                        "body",
-                        name,
-                        f"required field {name!r} missing",
-                        broken,
-                    )
+                found["missing-required"] = Invalid(
+                    "missing-required",
+                    "body",
+                    name,
+                    f"required field {name!r} missing",
+                    broken,
                 )
                 break
 
         order = required + [n for n in props if n not in required]
         for name in order:
             prop = self.flatten(props.get(name))
+            if prop.get("readOnly"):
+                continue
             ptype = schema_type(prop)
-            if ptype in _WRONG_TYPE and not prop.get("readOnly"):
-                broken = {**valid, name: _WRONG_TYPE[ptype]}
-                found.append(
+            if ptype in _WRONG_TYPE:
+                found.setdefault(
+                    "wrong-type",
                     Invalid(
                         "wrong-type",
                         "body",
                         name,
                         f"field {name!r} is not {ptype}",
-                        broken,
-                    )
+                        {**valid, name: _WRONG_TYPE[ptype]},
+                    ),
                 )
-                break
-
-        for name in order:
-            prop = self.flatten(props.get(name))
-            bad = _out_of_range(prop)
-            if bad is not _OMIT and not prop.get("readOnly"):
-                broken = {**valid, name: bad}
-                found.append(
+            for brk, bad, what in _breaks(prop):
+                found.setdefault(
+                    brk,
                     Invalid(
-                        "out-of-range",
+                        brk,
                         "body",
                         name,
-                        f"field {name!r} out of range",
-                        broken,
-                    )
+                        f"field {name!r} {what}",
+                        {**valid, name: bad},
+                    ),
                 )
-                break
-        return found
+
+        if flat.get("additionalProperties") is False:
+            extra = _UNKNOWN_FIELD
+            while extra in props or extra in valid:
+                extra += "_x"
+            found["unknown-field"] = Invalid(
+                "unknown-field",
+                "body",
+                extra,
+                f"unknown field {extra!r} (additionalProperties is false)",
+                {**valid, extra: "chapi"},
+            )
+        return [found[k] for k in KINDS if k in found]
 
     def invalid_parameters(self, params: tuple[Parameter, ...]) -> list[Invalid]:
-        """Parameter values that break the schema: a missing required one, a wrong type, out of range."""
-        found: list[Invalid] = []
-        candidates = [p for p in params if p.location in ("query", "path")]
-        query_sorted = sorted(candidates, key=lambda p: p.location != "query")
+        """Parameter values that break the schema, at most one per kind of break.
 
-        missing = next(
-            (p for p in params if p.required and p.location == "query"), None
+        Query, path and header parameters are considered, query first: a
+        required query or header parameter left out, a wrong type (for
+        integer, number and boolean parameters), a value below the minimum
+        and one above the maximum, and a value outside the enum. A break
+        that would leave a path or header value empty is skipped (the
+        request would mean something else, not something invalid). Callers
+        pass only the parameters a request actually sends.
+        """
+        found: dict[str, Invalid] = {}
+        candidates = sorted(
+            (p for p in params if p.location in _PARAM_ORDER),
+            key=lambda p: _PARAM_ORDER.index(p.location),
         )
-        if missing is not None:
-            found.append(
-                Invalid(
+        for p in candidates:
+            if p.required and p.location in ("query", "header"):
+                found.setdefault(
                     "missing-required",
-                    missing.location,
-                    missing.name,
-                    f"required {missing.location} parameter {missing.name!r} missing",
-                    MISSING,
+                    Invalid(
+                        "missing-required",
+                        p.location,
+                        p.name,
+                        f"required {p.location} parameter {p.name!r} missing",
+                        MISSING,
+                    ),
                 )
-            )
-
-        for p in query_sorted:
-            ptype = schema_type(self.flatten(p.schema_))
+        for p in candidates:
+            schema = self.flatten(p.schema_)
+            ptype = schema_type(schema)
+            label = f"{p.location} parameter {p.name!r}"
             if ptype in ("integer", "number", "boolean"):
-                found.append(
+                found.setdefault(
+                    "wrong-type",
                     Invalid(
                         "wrong-type",
                         p.location,
                         p.name,
-                        f"{p.location} parameter {p.name!r} is not {ptype}",
+                        f"{label} is not {ptype}",
                         _WRONG_TYPE[ptype],
-                    )
+                    ),
                 )
-                break
-
-        for p in query_sorted:
-            bad = _out_of_range(self.flatten(p.schema_))
-            if bad is not _OMIT:
-                found.append(
-                    Invalid(
-                        "out-of-range",
-                        p.location,
-                        p.name,
-                        f"{p.location} parameter {p.name!r} out of range",
-                        bad,
-                    )
+            for brk, bad, what in _breaks(schema):
+                if p.location != "query" and bad in ("", []):
+                    continue
+                found.setdefault(
+                    brk, Invalid(brk, p.location, p.name, f"{label} {what}", bad)
                 )
-                break
-        return found
+        return [found[k] for k in KINDS if k in found]
 
     # -- generation -----------------------------------------------------------
 
@@ -601,30 +649,50 @@ def _bounds(s: JsonSchema, *, step: int) -> tuple[float | None, float | None]:
     return low, high
 
 
-def _out_of_range(s: JsonSchema) -> Any:
-    """A value just outside ``s``'s bounds, length limits or enum; ``_OMIT`` if unbounded."""
+def _breaks(s: JsonSchema) -> list[tuple[BreakKind, Any, str]]:
+    """Values just outside ``s``'s enum, bounds, lengths or item counts, with a phrase for each.
+
+    At most one value per kind (``below-minimum``, ``above-maximum``,
+    ``not-in-enum``); nothing for an unconstrained schema.
+    """
     kind = schema_type(s)
     enum = s.get("enum")
-    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
-        return "chapi-not-in-enum"
+    if isinstance(enum, list) and enum:
+        if all(isinstance(v, str) for v in enum):
+            bad = _NOT_IN_ENUM
+            while bad in enum:
+                bad += "-x"
+            return [("not-in-enum", bad, "outside its enum")]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in enum):
+            return [("not-in-enum", max(enum) + 1, "outside its enum")]
+        return []
+    found: list[tuple[BreakKind, Any, str]] = []
     if kind in ("integer", "number"):
         low, high = _bounds(s, step=1 if kind == "integer" else 0)
         if low is not None:
-            return math.floor(low) - 1 if kind == "integer" else low - 1
+            below = math.floor(low) - 1 if kind == "integer" else low - 1
+            found.append(("below-minimum", below, "below its minimum"))
         if high is not None:
-            return math.ceil(high) + 1 if kind == "integer" else high + 1
-    if kind == "string":
+            above = math.ceil(high) + 1 if kind == "integer" else high + 1
+            found.append(("above-maximum", above, "above its maximum"))
+    elif kind == "string":
+        low = s.get("minLength")
+        if isinstance(low, int) and 0 < low <= 10_000:
+            found.append(
+                ("below-minimum", "x" * (low - 1), "shorter than its minLength")
+            )
         high = s.get("maxLength")
         if isinstance(high, int) and 0 <= high < 10_000:
-            return "x" * (high + 1)
-        low = s.get("minLength")
-        if isinstance(low, int) and low > 0:
-            return ""
-    if kind == "array":
+            found.append(
+                ("above-maximum", "x" * (high + 1), "longer than its maxLength")
+            )
+    elif kind == "array":
         high = s.get("maxItems")
         if isinstance(high, int) and 0 <= high < 1000:
-            return ["chapi"] * (high + 1)
-    return _OMIT
+            found.append(
+                ("above-maximum", ["chapi"] * (high + 1), "above its maxItems")
+            )
+    return found
 
 
 def _discriminator_value(disc: dict[str, Any], branch: Any) -> str:
