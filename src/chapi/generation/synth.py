@@ -23,6 +23,10 @@ Known shortcomings: ``patternProperties``, ``not``, ``if``/``then``/``else``,
 ``dependentRequired`` and ``uniqueItems`` are ignored; a pattern beyond
 :mod:`chapi.generation.regexgen` falls back to a plain word that may not
 match; examples are used as written even when they contradict their schema.
+Invalid values break only top-level body fields and parameters, one field
+per kind (a body field shadows a parameter of the same kind); formats,
+patterns and ``minItems`` are never broken, and an enum mixing strings with
+other values gets no outside-the-enum case.
 """
 
 from __future__ import annotations
