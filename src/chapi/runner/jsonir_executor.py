@@ -531,6 +531,8 @@ class JsonIrExecutor:
             problems.append(
                 f"took {elapsed_ms:.0f} ms, more than max_ms {expect.max_ms}"
             )
+        if expect.schema_ and response.content:
+            problems.extend(self._check_media_type(item, response))
         if not item.needs_json:
             return problems
 
@@ -542,7 +544,8 @@ class JsonIrExecutor:
         if body is _MISSING:
             if expect.json_ or item.step.capture:
                 problems.append("response body is empty, JSON was expected")
-            else:
+            elif item.step.request.method.upper() != "HEAD":
+                # The answer to HEAD never has a body, whatever GET would send.
                 problems.extend(self._check_schema(item, status, None, empty=True))
             return problems
 
@@ -571,6 +574,15 @@ class JsonIrExecutor:
             f"schema {p}"
             for p in self._schemas.check(item.operation, status, body, empty=empty)
         ]
+
+    def _check_media_type(self, item: _Compiled, response: httpx.Response) -> list[str]:
+        # Without a description or a known operation the schema check
+        # reports the problem; the media type has nothing to go by.
+        if self._schemas is None or item.operation is None:
+            return []
+        return self._schemas.check_media_type(
+            item.operation, response.status_code, response.headers.get("content-type")
+        )
 
     def _describe_request(self, request: httpx.Request) -> str:
         mask = self._masker

@@ -11,6 +11,17 @@ costs bounded memory. OpenAPI 3.1 schemas are checked with
 ``OAS31Validator``; 2.0 and 3.0 schemas (``nullable`` and friends) with
 ``OAS30Validator``. One validator is built per schema and reused for the run,
 and the documented response of each operation and status is looked up once.
+
+The same object checks a response's ``Content-Type`` against the media types
+documented for its status: the ``content`` keys of the response (3.x), or the
+operation's ``produces``, else the document's (2.0). Matching ignores case and
+parameters (``charset``...); a documented ``*/*``, ``application/*`` or
+``application/*+json`` covers what its wildcard names, and nothing else does:
+``application/problem+json`` is not ``application/json``. A response that
+documents no media type (3.x without ``content``, 2.0 without ``produces``)
+has nothing to check against and passes. The documented types of each
+operation and status are parsed once, and the verdict for each distinct
+header value is remembered.
 """
 
 from __future__ import annotations
@@ -29,10 +40,11 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from ..specs.model import ApiModel, MediaSchema, Operation, Response
 
-__all__ = ["ResponseSchemas"]
+__all__ = ["ResponseSchemas", "media_type_covers", "parse_media_type"]
 
 _DOCUMENT_URI = "urn:chapi:api-description"
 _MAX_ERRORS = 5
+_MAX_VERDICTS = 32
 
 
 INLINE_BUDGET = 20_000
@@ -102,6 +114,100 @@ def _json_media(response: Response) -> MediaSchema | None:
     return with_schema[0] if with_schema else None
 
 
+def parse_media_type(text: str) -> tuple[str, str] | None:
+    """``(type, subtype)`` of a media type, lower-cased and without parameters; ``None`` if malformed."""
+    essence = text.split(";", 1)[0].strip().lower()
+    kind, slash, subtype = essence.partition("/")
+    if not slash or not kind or not subtype or "/" in subtype:
+        return None
+    if any(c.isspace() or c == "," for c in essence):
+        return None
+    return kind, subtype
+
+
+def media_type_covers(documented: tuple[str, str], got: tuple[str, str]) -> bool:
+    """Whether the documented (possibly wildcard) media type admits ``got``.
+
+    ``*`` as the type or subtype admits anything there; a subtype ``*+json``
+    admits any subtype with the ``+json`` suffix. Otherwise both parts must
+    be equal: a structured suffix is not admitted by its base type.
+    """
+    kind, subtype = documented
+    if kind != "*" and kind != got[0]:
+        return False
+    if subtype == "*":
+        return True
+    if subtype.startswith("*+"):
+        return got[1].endswith(subtype[1:]) and len(got[1]) > len(subtype) - 1
+    return subtype == got[1]
+
+
+class _MediaTypes:
+    """The media types documented for one operation and status, parsed once."""
+
+    __slots__ = ("_label", "_parsed", "_status", "_verdicts")
+
+    def __init__(self, status: str, documented: list[str]) -> None:
+        self._status = status
+        self._label = ", ".join(documented)
+        self._parsed = [p for p in map(parse_media_type, documented) if p is not None]
+        self._verdicts: dict[str | None, str | None] = {}
+
+    @property
+    def checkable(self) -> bool:
+        """Whether at least one documented type could be understood."""
+        return bool(self._parsed)
+
+    def problem(self, header: str | None) -> str | None:
+        """What is wrong with a response labelled ``header``, or ``None``."""
+        if header in self._verdicts:
+            return self._verdicts[header]
+        verdict = self._judge(header)
+        if len(self._verdicts) < _MAX_VERDICTS:
+            self._verdicts[header] = verdict
+        return verdict
+
+    def _judge(self, header: str | None) -> str | None:
+        where = f"response {self._status}"
+        if header is None:
+            return (
+                f"the response has a body but no Content-Type; "
+                f"{where} documents {self._label}"
+            )
+        got = parse_media_type(header)
+        header = header if len(header) <= 200 else header[:200] + "..."
+        if got is None:
+            return (
+                f"Content-Type {header!r} is not a valid media type; "
+                f"{where} documents {self._label}"
+            )
+        if any(media_type_covers(d, got) for d in self._parsed):
+            return None
+        return (
+            f"Content-Type {header!r} is not documented; "
+            f"{where} documents {self._label}"
+        )
+
+
+def _produces(api: ApiModel, operation: Operation) -> list[str]:
+    """A 2.0 operation's ``produces``, else the document's; ``[]`` when neither says."""
+    document = api.document
+    paths = document.get("paths")
+    item = paths.get(operation.path) if isinstance(paths, dict) else None
+    for _ in range(8):
+        if not (isinstance(item, dict) and isinstance(item.get("$ref"), str)):
+            break
+        found, item = _target(document, item["$ref"])
+        if not found:
+            return []
+    op = item.get(operation.method.lower()) if isinstance(item, dict) else None
+    own = op.get("produces") if isinstance(op, dict) else None
+    values = own if isinstance(own, list) else document.get("produces")
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if isinstance(v, str)]
+
+
 def find_response(operation: Operation, status: int) -> Response | None:
     """The documented response for ``status``: exact code, then ``2XX``-style range, then ``default``."""
     exact = str(status)
@@ -128,6 +234,7 @@ class ResponseSchemas:
         )
         self._cache: dict[tuple[str, str, str], Any] = {}
         self._by_status: dict[tuple[str, int], tuple[Response | None, Any]] = {}
+        self._media_by_status: dict[tuple[str, int], _MediaTypes | None] = {}
 
     def _validator(self, operation: Operation, response: Response) -> Any:
         media = _json_media(response)
@@ -182,3 +289,33 @@ class ResponseSchemas:
         except Exception as exc:
             problems.append(f"the response schema could not be used: {exc}")
         return problems
+
+    def check_media_type(
+        self, operation: Operation, status: int, content_type: str | None
+    ) -> list[str]:
+        """What is wrong with the ``Content-Type`` of a response that has a body.
+
+        ``content_type`` is the header's value, ``None`` when it is absent.
+        Gives no problem when ``status`` has no documented response (:meth:`check`
+        reports that) or the response documents no media type.
+        """
+        key = (operation.key, status)
+        if key in self._media_by_status:
+            known = self._media_by_status[key]
+        else:
+            known = self._media_by_status[key] = self._media_types(operation, status)
+        if known is None:
+            return []
+        problem = known.problem(content_type)
+        return [problem] if problem else []
+
+    def _media_types(self, operation: Operation, status: int) -> _MediaTypes | None:
+        response = find_response(operation, status)
+        if response is None:
+            return None
+        if self._api.spec_version == "2.0":
+            documented = _produces(self._api, operation)
+        else:
+            documented = [m.media_type for m in response.contents]
+        media = _MediaTypes(response.status, documented)
+        return media if media.checkable else None
