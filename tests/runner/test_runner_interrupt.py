@@ -13,14 +13,12 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from runner_support import HangingServer, hanging_server
 
 from chapi import Chapi
 from chapi.domain import RunStatus
@@ -56,46 +54,11 @@ with Chapi(home=home, llm=None) as chapi:
 )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.hanging = threading.Event()
-        self.release = threading.Event()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/hang"):
-            self.server.hanging.set()
-            self.server.release.wait(60)
-            self.close_connection = True
-            return
-        body = b"[]"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    """The fast-or-hanging server in a thread."""
-    instance = _Server()
-    thread = threading.Thread(target=instance.serve_forever, daemon=True)
-    thread.start()
-    yield instance
-    instance.release.set()
-    instance.shutdown()
-    instance.server_close()
+def server() -> Iterator[HangingServer]:
+    """The hanging server in a thread."""
+    with hanging_server() as instance:
+        yield instance
 
 
 def _file(name: str, *paths: str) -> str:
@@ -112,7 +75,7 @@ def _file(name: str, *paths: str) -> str:
 
 @pytest.mark.parametrize("entry", [_CLI, _STREAM], ids=["cli-run", "runs-stream"])
 def test_sigint_leaves_a_finished_failed_run_with_partial_results(
-    server: _Server, tmp_path: Path, entry: str
+    server: HangingServer, tmp_path: Path, entry: str
 ) -> None:
     """SIGINT mid-run: exit 130, and the stored run is failed, cancelled, with what ran."""
     home = tmp_path / "home"

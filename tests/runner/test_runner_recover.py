@@ -16,16 +16,15 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from runner_support import HangingServer, hanging_server
 
 from chapi import Chapi
 from chapi.cli import main
@@ -41,48 +40,11 @@ TOKEN = "recover-Secret-Token-2207"
 _CLI = "import sys\nfrom chapi.cli import main\nraise SystemExit(main(sys.argv[1:]))\n"
 
 
-class _HangingServer(ThreadingHTTPServer):
-    """Answers ``/fast`` at once and holds ``/hang`` open until released."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.hanging = threading.Event()
-        self.release = threading.Event()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _HangingServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/hang"):
-            self.server.hanging.set()
-            self.server.release.wait(60)
-            self.close_connection = True
-            return
-        body = b"[]"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture
-def server() -> Iterator[_HangingServer]:
+def server() -> Iterator[HangingServer]:
     """The hanging server in a thread."""
-    instance = _HangingServer()
-    thread = threading.Thread(target=instance.serve_forever, daemon=True)
-    thread.start()
-    yield instance
-    instance.release.set()
-    instance.shutdown()
-    instance.server_close()
+    with hanging_server() as instance:
+        yield instance
 
 
 def _steps(*paths: str) -> str:
@@ -103,7 +65,7 @@ def _later(hours: float) -> Any:
 
 
 def _kill_mid_run(
-    storage: SqlStorage, home: Path, key: str, pack_id: Any, server: _HangingServer
+    storage: SqlStorage, home: Path, key: str, pack_id: Any, server: HangingServer
 ) -> None:
     """``chapi run`` in its own process, SIGKILLed while a request hangs."""
     command = [sys.executable, "-c", _CLI, "--database-url", storage.url]
@@ -131,7 +93,7 @@ def _kill_mid_run(
 def test_a_sigkilled_run_is_left_alone_while_young_and_failed_once_old(
     storage: SqlStorage,
     tmp_path: Path,
-    server: _HangingServer,
+    server: HangingServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SIGKILL mid-run leaves ``running``; recover fails it only past the bound."""
