@@ -79,9 +79,13 @@ Every file has one role (upper case). The usual roles:
   expect 401 or 403. `none`: no credentials at all, expect 401 or 403.
   Operations that need no credentials get only the `valid` case.
 - CRUD: a create -> read -> update -> delete chain on one resource; capture
-  the created id from the create response and reuse it in later steps.
-- NEGATIVE: invalid input (missing required fields, wrong types, unknown ids,
-  out-of-range values), expecting a 4XX status.
+  the created id from the create response and reuse it in later steps; read
+  the item back after each update (PUT and PATCH where both exist) and
+  compare the changed fields.
+- NEGATIVE: invalid input in the body and in query, path and header
+  parameters (missing required values, wrong types, values below a minimum
+  or above a maximum, values outside an enum, unknown fields where
+  additionalProperties is false, unknown ids), expecting a 4XX status.
 
 A custom role is allowed when the request asks for one; name it in upper
 case (letters, digits, underscore).

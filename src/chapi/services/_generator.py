@@ -51,11 +51,14 @@ ROLE_GUIDES: Final[dict[str, str]] = {
     ),
     "CRUD": (
         "Per resource: create, capture the id, read it back and compare fields,"
-        " update, delete, then expect 404 when reading it again."
+        " update (PUT and PATCH where both exist) and read each update back,"
+        " delete, then expect 404 when reading it again."
     ),
     "NEGATIVE": (
-        "Requests that break the schema (missing required field, wrong type,"
-        " out-of-range value) expecting a 4XX status, never a 5XX."
+        "Requests that break the schema in the body or the query, path and"
+        " header parameters (missing required value, wrong type, below minimum,"
+        " above maximum, outside the enum, unknown field where"
+        " additionalProperties is false) expecting a 4XX status, never a 5XX."
     ),
 }
 
