@@ -22,6 +22,15 @@ in the summary; this lifts the entry whose summary says what was asked.
 Scores are rounded to 6 decimals and ties keep input order, so results are
 deterministic.
 
+The index stores, for each term, every matching entry's contribution to the
+BM25 sum (idf and length normalization folded in at build time), so a search
+adds up dictionaries rather than recomputing the formula per entry. It merges
+the query's terms highest-contributing first and stops merging whole terms
+once no entry matched only by the terms left could reach the re-ranked head;
+only the entries that still can get their exact score (contributions added in
+query order), multipliers and rounding. The bounds allow for rounding and
+float error, so the hits and scores are the same as scoring every entry.
+
 Known shortcomings: no synonyms beyond the abbreviation table, no phrase or
 proximity scoring, English stemming only.
 """
@@ -33,7 +42,9 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Protocol
+from itertools import repeat
+from operator import add, mul
+from typing import NamedTuple, Protocol
 
 import snowballstemmer  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict
@@ -202,6 +213,33 @@ def _entry_fields(entry: CatalogEntry) -> dict[str, str]:
     }
 
 
+class _Query(NamedTuple):
+    """What a search needs from its query text."""
+
+    terms: tuple[str, ...]  # distinct stemmed terms, in order of appearance
+    wanted: frozenset[str]
+    hinted: frozenset[str]  # methods the query's verbs point at
+    wants_list: bool
+
+
+@lru_cache(maxsize=4096)
+def _analyse(query: str) -> _Query:
+    words = [w for w in _words(query) if w not in _STOP]
+    hinted: set[str] = set()
+    for word in words:
+        hinted.update(_METHOD_HINTS.get(word, ()))
+    terms = tuple(dict.fromkeys(_normalize_word(w) for w in words))
+    return _Query(terms, frozenset(terms), frozenset(hinted), "list" in words)
+
+
+def _lower(floor: float, most: float) -> float:
+    """A plain score below which, times at most ``most``, rounding falls under ``floor``.
+
+    Generous beyond rounding to 6 decimals and float error in sums and products.
+    """
+    return (floor - 1e-5 - abs(floor) * 1e-9) / most * (1.0 - 1e-9)
+
+
 class SearchIndex:
     """An inverted BM25 index over catalog entries; build once, search many times.
 
@@ -211,79 +249,163 @@ class SearchIndex:
 
     def __init__(
         self,
-        postings: dict[str, list[tuple[int, float]]],
-        lengths: list[float],
-        methods: list[str],
-        collection: list[bool],
+        postings: dict[str, dict[int, float]],
+        groups: list[int],
+        group_keys: list[tuple[str, bool]],
         summaries: list[frozenset[str]],
     ) -> None:
-        self._summaries = summaries
+        # term -> {entry: the term's BM25 contribution to the entry's score}
         self._postings = postings
-        self._lengths = lengths
-        self._methods = methods
-        self._collection = collection
-        count = len(lengths)
-        self._avg = (sum(lengths) / count) if count else 1.0
-        self._idf = {
-            term: math.log(1.0 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
-            for term, docs in postings.items()
-        }
+        # term -> its largest contribution to any entry
+        self._peaks = {term: max(docs.values()) for term, docs in postings.items()}
+        # entry -> index into group_keys: the entry's (method, is a collection)
+        self._groups = groups
+        self._group_keys = group_keys
+        self._summaries = summaries
 
     @classmethod
     def build(cls, entries: Iterable[CatalogEntry]) -> SearchIndex:
         """Index ``entries`` (any objects with the :class:`CatalogEntry` attributes)."""
-        postings: dict[str, list[tuple[int, float]]] = {}
+        frequencies: dict[str, list[tuple[int, float]]] = {}
         lengths: list[float] = []
-        methods: list[str] = []
-        collection: list[bool] = []
+        groups: list[int] = []
+        group_ids: dict[tuple[str, bool], int] = {}
         summaries: list[frozenset[str]] = []
         for i, entry in enumerate(entries):
             weights: dict[str, float] = {}
             for name, text in _entry_fields(entry).items():
                 weight = _FIELD_WEIGHTS[name]
-                for term in tokenize(text):
+                terms = tokenize(text)
+                if name == "summary":
+                    summaries.append(frozenset(terms))
+                for term in terms:
                     weights[term] = weights.get(term, 0.0) + weight
             for term, tf in weights.items():
-                postings.setdefault(term, []).append((i, tf))
+                frequencies.setdefault(term, []).append((i, tf))
             lengths.append(sum(weights.values()))
-            methods.append(str(entry.method or "").upper())
-            collection.append(not (entry.path or "").rstrip("/").endswith("}"))
-            summaries.append(frozenset(tokenize(entry.summary or "")))
-        return cls(postings, lengths, methods, collection, summaries)
+            key = (
+                str(entry.method or "").upper(),
+                not (entry.path or "").rstrip("/").endswith("}"),
+            )
+            groups.append(group_ids.setdefault(key, len(group_ids)))
+        count = len(lengths)
+        avg = (sum(lengths) / count) if count else 1.0
+        norms = [_K1 * (1.0 - _B + _B * length / avg) for length in lengths]
+        # One int object per entry, allocated together and shared by every
+        # posting: this keeps the dictionary merges of a search cache-friendly.
+        ids = list(range(count))
+        postings: dict[str, dict[int, float]] = {}
+        for term, docs in frequencies.items():
+            idf = math.log(1.0 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
+            postings[term] = {
+                ids[doc]: idf * tf * (_K1 + 1.0) / (tf + norms[doc]) for doc, tf in docs
+            }
+        return cls(postings, groups, list(group_ids), summaries)
 
     def __len__(self) -> int:
-        return len(self._lengths)
+        return len(self._groups)
+
+    def _boost(self, score: float, doc: int, query: _Query) -> float:
+        """``score`` times the method-hint and collection multipliers that apply."""
+        method, collection = self._group_keys[self._groups[doc]]
+        if query.hinted and method in query.hinted:
+            score *= _METHOD_BOOST
+        if query.wants_list and collection:
+            score *= _COLLECTION_BOOST
+        return score
+
+    def _head_candidates(self, query: _Query, depth: int) -> list[int]:
+        """Entries that may be among the ``depth`` best by boosted rounded score.
+
+        A superset of them, found with sums of the contributions in any order
+        (exact but for float error, which the bounds allow for). Terms are
+        merged highest peak contribution first. Once the terms left could add
+        at most ``rest`` to any entry, and ``rest`` times the largest multiplier
+        falls below the depth-th best sum so far (which is at most the
+        depth-th best boosted score) by more than rounding, no entry those
+        terms alone match can reach the head: they are then only looked up for
+        the entries kept.
+        """
+        order = sorted(
+            (t for t in query.terms if t in self._postings),
+            key=lambda term: -self._peaks[term],
+        )
+        peaks = [self._peaks[t] for t in order]
+        table = [
+            (_METHOD_BOOST if query.hinted and method in query.hinted else 1.0)
+            * (_COLLECTION_BOOST if query.wants_list and collection else 1.0)
+            for method, collection in self._group_keys
+        ]
+        most = max(table, default=1.0)
+        partial: dict[int, float] = {}
+        floor: float | None = None
+        merged, rest = len(order), 0.0
+        for i, term in enumerate(order):
+            contributions = self._postings[term]
+            if not partial:
+                partial = dict(contributions)
+            else:
+                shared = list(partial.keys() & contributions.keys())
+                sums = list(
+                    map(
+                        add,
+                        map(partial.__getitem__, shared),
+                        map(contributions.__getitem__, shared),
+                    )
+                )
+                partial.update(contributions)
+                partial.update(zip(shared, sums, strict=True))
+            rest = sum(peaks[i + 1 :]) * (1.0 + 1e-9)
+            # The depth-th best sum is at most the sum of the merged peaks.
+            if (
+                not rest
+                or len(partial) <= depth
+                or _lower(sum(peaks[: i + 1]) * (1.0 + 1e-9), most) <= rest
+            ):
+                continue
+            floor = heapq.nlargest(depth, partial.values())[-1]
+            if _lower(floor, most) > rest:
+                merged = i + 1
+                break
+            floor = None
+        if len(partial) <= depth:
+            return list(partial)
+        if floor is None:
+            rest = 0.0
+            floor = heapq.nlargest(depth, partial.values())[-1]
+        least = _lower(floor, most) - rest
+        docs = [doc for doc, score in partial.items() if score >= least]
+        if len(docs) <= depth:
+            return docs
+        # The kept entries' full sums, times each entry's own multiplier.
+        scores = list(map(partial.__getitem__, docs))
+        for term in order[merged:]:
+            found = map(self._postings[term].get, docs, repeat(0.0))
+            scores = list(map(add, scores, found))
+        factors = map(table.__getitem__, map(self._groups.__getitem__, docs))
+        boosted = list(map(mul, scores, factors))
+        least = _lower(heapq.nlargest(depth, boosted)[-1], 1.0)
+        return [doc for doc, value in zip(docs, boosted, strict=True) if value >= least]
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """The ``limit`` entries most relevant to ``query``, best first; ties keep input order."""
-        words = [w for w in _words(query) if w not in _STOP]
-        hinted: set[str] = set()
-        for word in words:
-            hinted.update(_METHOD_HINTS.get(word, ()))
-        wants_list = "list" in words
-        terms = [_normalize_word(w) for w in words]
-        scores: dict[int, float] = {}
-        lengths, avg = self._lengths, self._avg
-        for term in dict.fromkeys(terms):
-            docs = self._postings.get(term)
-            if not docs:
-                continue
-            idf = self._idf[term]
-            for doc, tf in docs:
-                norm = _K1 * (1.0 - _B + _B * lengths[doc] / avg)
-                scores[doc] = scores.get(doc, 0.0) + idf * tf * (_K1 + 1.0) / (
-                    tf + norm
-                )
-        ranked: list[tuple[float, int]] = []
-        for doc, score in scores.items():
-            if hinted and self._methods[doc] in hinted:
-                score *= _METHOD_BOOST
-            if wants_list and self._collection[doc]:
-                score *= _COLLECTION_BOOST
-            ranked.append((-round(score, 6), doc))
+        if limit <= 0:
+            return []
+        analysed = _analyse(query)
+        depth = max(limit * 5, _RERANK_DEPTH)
+        columns = [self._postings[t] for t in analysed.terms if t in self._postings]
+        ranked = []
+        for doc in self._head_candidates(analysed, depth):
+            # The BM25 score: the terms' contributions added in query order.
+            score = 0.0
+            for contributions in columns:
+                contribution = contributions.get(doc)
+                if contribution is not None:
+                    score += contribution
+            ranked.append((-round(self._boost(score, doc, analysed), 6), doc))
         # Re-rank the head by how much of each summary the query covers.
-        head = heapq.nsmallest(max(limit * 5, _RERANK_DEPTH), ranked)
-        wanted = set(terms)
+        head = heapq.nsmallest(depth, ranked)
+        wanted = analysed.wanted
         reranked = []
         for negative, doc in head:
             summary = self._summaries[doc]
@@ -295,10 +417,8 @@ class SearchIndex:
                 (round(negative * (1.0 + _COVERAGE_BONUS * coverage), 6), doc)
             )
         reranked.sort()
-
         return [
-            SearchHit(index=doc, score=-negative)
-            for negative, doc in reranked[: max(limit, 0)]
+            SearchHit(index=doc, score=-negative) for negative, doc in reranked[:limit]
         ]
 
 
