@@ -26,13 +26,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from chapi.catalog import tokenize
+from chapi.catalog.search import CatalogEntry
 
 __all__ = [
     "Bm25sEngine",
     "Engine",
     "Fts5Engine",
     "PostgresEngine",
-    "Row",
     "fts5_match",
     "tsquery_text",
 ]
@@ -50,21 +50,6 @@ _WEIGHTS = {
 _COLUMNS = tuple(_WEIGHTS)
 
 
-class Row(Protocol):
-    """What an engine reads from a catalog row."""
-
-    @property
-    def method(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def operation_id(self) -> str | None: ...
-    @property
-    def tags(self) -> list[str]: ...
-
-
 class Engine(Protocol):
     """A ranker: row positions for a query, best first."""
 
@@ -73,7 +58,7 @@ class Engine(Protocol):
     def search(self, query: str, limit: int) -> list[int]: ...
 
 
-def _fields(row: Row) -> tuple[str, str, str, str, str]:
+def _fields(row: CatalogEntry) -> tuple[str, str, str, str, str]:
     return (
         row.method,
         row.path,
@@ -114,7 +99,7 @@ def tsquery_text(query: str) -> str:
 class Fts5Engine:
     """SQLite FTS5 ranked by ``bm25()``; ``weighted`` uses chapi's field weights."""
 
-    def __init__(self, rows: Sequence[Row], *, weighted: bool = False) -> None:
+    def __init__(self, rows: Sequence[CatalogEntry], *, weighted: bool = False) -> None:
         self.name = "SQLite FTS5 bm25()" + (" weighted" if weighted else "")
         self._db = sqlite3.connect(":memory:")
         columns = ", ".join(_COLUMNS)
@@ -135,7 +120,7 @@ class Fts5Engine:
         )
 
     def search(self, query: str, limit: int) -> list[int]:
-        """Row positions of the best ``limit`` matches."""
+        """CatalogEntry positions of the best ``limit`` matches."""
         match = fts5_match(query)
         if not match:
             return []
@@ -165,7 +150,7 @@ class PostgresEngine:
     def __init__(
         self,
         url: sa.URL,
-        rows: Sequence[Row],
+        rows: Sequence[CatalogEntry],
         *,
         weighted: bool = False,
         rank: str = "ts_rank_cd",
@@ -219,7 +204,7 @@ class PostgresEngine:
         self._conn = self._engine.connect()
 
     def search(self, query: str, limit: int) -> list[int]:
-        """Row positions of the best ``limit`` matches."""
+        """CatalogEntry positions of the best ``limit`` matches."""
         text = tsquery_text(query)
         if not text:
             return []
@@ -241,7 +226,7 @@ class Bm25sEngine:
     single-field BM25 comes to weighted fields.
     """
 
-    def __init__(self, rows: Sequence[Row], *, weighted: bool = False) -> None:
+    def __init__(self, rows: Sequence[CatalogEntry], *, weighted: bool = False) -> None:
         import bm25s  # type: ignore[import-untyped]
 
         self.name = "bm25s, chapi tokens" + (" weighted" if weighted else "")
@@ -258,7 +243,7 @@ class Bm25sEngine:
         self._count = len(corpus)
 
     def search(self, query: str, limit: int) -> list[int]:
-        """Row positions of the best ``limit`` matches (rows scoring above zero)."""
+        """CatalogEntry positions of the best ``limit`` matches (rows scoring above zero)."""
         terms = [t for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
         if not terms:
             return []

@@ -30,6 +30,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -123,7 +124,7 @@ def _peak(action: Callable[[], Any]) -> int:
 def _schemathesis(
     base_url: str, max_examples: int, workers: int
 ) -> tuple[float, str] | None:
-    st = shutil.which("st", path=str(__import__("pathlib").Path(sys.executable).parent))
+    st = shutil.which("st", path=str(Path(sys.executable).parent))
     if st is None:
         return None
     with tempfile.TemporaryDirectory() as folder:
